@@ -1,0 +1,246 @@
+"""Synthetic text-line engine: text from model.corpus, fonts from model.fonts, degradations of
+real photos and scans, then the serving preprocessing (preprocess.prepare_line), so training
+sees exactly what serving sees.
+
+Throughput: ``python -m model.synth --bench`` prints lines/s on one core.
+"""
+from __future__ import annotations
+
+import argparse
+import functools
+import random
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+from PIL import Image, ImageDraw, ImageFont
+
+from model.charset import Charset
+from model.corpus import TextSampler
+from model.fonts import FontSpec, available_fonts, load_font, split_fonts
+from preprocess import PreprocessConfig, prepare_line
+from preprocess.enhance import to_grayscale
+
+
+@functools.lru_cache(maxsize=512)
+def _font(spec: FontSpec, size_px: int) -> ImageFont.FreeTypeFont:
+    return load_font(spec, size_px)
+
+
+@functools.lru_cache(maxsize=64)
+def _notdef_mask(spec: FontSpec) -> bytes:
+    return bytes(_font(spec, 24).getmask("\U0010fffd"))
+
+
+@functools.lru_cache(maxsize=200_000)
+def _has_glyph(spec: FontSpec, ch: str) -> bool:
+    """False when the face would draw its .notdef box for ``ch``."""
+    if ch == " ":
+        return True
+    mask = _font(spec, 24).getmask(ch)
+    return mask.getbbox() is not None and bytes(mask) != _notdef_mask(spec)
+
+
+def font_covers(spec: FontSpec, text: str) -> bool:
+    return all(_has_glyph(spec, ch) for ch in set(text))
+
+
+@dataclass
+class LineStyle:
+    """Colours of one rendered line (RGB)."""
+
+    fg: tuple[int, int, int]
+    bg: tuple[int, int, int]
+
+
+def _pick_style(rng: random.Random) -> LineStyle:
+    r = rng.random()
+    if r < 0.55:  # dark ink on paper
+        bg_l = rng.randint(170, 255)
+        fg_l = rng.randint(0, max(0, bg_l - 90))
+        return LineStyle((fg_l,) * 3, (bg_l,) * 3)
+    if r < 0.80:  # coloured background or ink
+        while True:
+            fg = tuple(rng.randint(0, 255) for _ in range(3))
+            bg = tuple(rng.randint(0, 255) for _ in range(3))
+            lum = lambda c: 0.299 * c[0] + 0.587 * c[1] + 0.114 * c[2]  # noqa: E731
+            if abs(lum(fg) - lum(bg)) > 70:
+                return LineStyle(fg, bg)  # type: ignore[arg-type]
+    if r < 0.92:  # light text on dark (signs, screens, plates)
+        bg_l = rng.randint(0, 90)
+        return LineStyle((rng.randint(bg_l + 90, 255),) * 3, (bg_l,) * 3)
+    blue = (rng.randint(0, 40), rng.randint(40, 90), rng.randint(140, 220))  # licence-plate blue
+    return LineStyle((rng.randint(215, 255),) * 3, blue)
+
+
+def _draw_text(draw: ImageDraw.ImageDraw, xy: tuple[float, float], text: str,
+               font: ImageFont.FreeTypeFont, fill: tuple[int, int, int], tracking: float,
+               stroke: int) -> float:
+    """Draw ``text`` at ``xy`` (left, baseline-anchored 'ls'); returns the advance width."""
+    if tracking == 0:
+        draw.text(xy, text, font=font, fill=fill, anchor="ls", stroke_width=stroke, stroke_fill=fill)
+        return font.getlength(text)
+    x, y = xy
+    for ch in text:
+        draw.text((x, y), ch, font=font, fill=fill, anchor="ls", stroke_width=stroke, stroke_fill=fill)
+        x += font.getlength(ch) + (tracking if ch != " " else 0)
+    return x - xy[0]
+
+
+def render_line(text: str, spec: FontSpec, rng: random.Random, filler: TextSampler | None = None) -> np.ndarray:
+    """Render ``text`` in face ``spec`` with random style and degradations -> (H, W, 3) uint8."""
+    size = rng.randint(18, 52)
+    font = _font(spec, size)
+    ascent, descent = font.getmetrics()
+    line_h = ascent + descent
+    style = _pick_style(rng)
+    tracking = size * rng.uniform(0.05, 0.5) if rng.random() < 0.12 else 0.0
+    stroke = 1 if rng.random() < 0.08 and size > 28 else 0
+    text_w = font.getlength(text) + tracking * max(0, len(text) - 1) + 2 * stroke
+    m_top = int(line_h * rng.uniform(0.0, 0.35))
+    m_bot = int(line_h * rng.uniform(0.0, 0.35))
+    m_left = int(size * rng.uniform(0.05, 0.9))
+    m_right = int(size * rng.uniform(0.05, 0.9))
+    width = int(text_w) + m_left + m_right + 2
+    height = line_h + m_top + m_bot
+    img = Image.new("RGB", (width, height), style.bg)
+    draw = ImageDraw.Draw(img)
+    baseline = m_top + ascent
+    _draw_text(draw, (m_left, baseline), text, font, style.fg, tracking, stroke)
+    if filler is not None and rng.random() < 0.12:  # cut-off neighbouring lines
+        other = filler.sample(max_chars=40)
+        if font_covers(spec, other):
+            gap = rng.uniform(0.15, 0.5) * line_h
+            if rng.random() < 0.5:
+                _draw_text(draw, (m_left, baseline - line_h - gap), other, font, style.fg, 0, 0)
+            else:
+                _draw_text(draw, (m_left, baseline + line_h + gap), other, font, style.fg, 0, 0)
+    r = rng.random()
+    if r < 0.08:  # underline
+        y = min(height - 1, baseline + max(1, descent // 2))
+        draw.line([(m_left, y), (m_left + text_w, y)], fill=style.fg, width=max(1, size // 18))
+    elif r < 0.16:  # table cell borders
+        lw = max(1, size // 20)
+        if rng.random() < 0.6:
+            draw.line([(0, 0), (width, 0)], fill=style.fg, width=lw)
+            draw.line([(0, height - 1), (width, height - 1)], fill=style.fg, width=lw)
+        if rng.random() < 0.6:
+            x0 = max(0, m_left - rng.randint(2, max(3, m_left)))
+            draw.line([(x0, 0), (x0, height)], fill=style.fg, width=lw)
+    return _degrade(np.asarray(img), rng)
+
+
+def _degrade(img: np.ndarray, rng: random.Random) -> np.ndarray:
+    """Apply camera/scan artefacts to an (H, W, 3) uint8 image."""
+    h, w = img.shape[:2]
+    out = img.astype(np.float32)
+    if rng.random() < 0.35:  # paper texture / stains
+        noise = np.random.default_rng(rng.getrandbits(32)).normal(0, 1, (max(2, h // 4), max(2, w // 4)))
+        tex = cv2.resize(noise.astype(np.float32), (w, h), interpolation=cv2.INTER_CUBIC)
+        out += tex[..., None] * rng.uniform(4, 25)
+    if rng.random() < 0.35:  # uneven lighting
+        xs = np.linspace(0, 1, w, dtype=np.float32)
+        ys = np.linspace(0, 1, h, dtype=np.float32)
+        grad = rng.uniform(-1, 1) * xs[None, :] + rng.uniform(-1, 1) * ys[:, None]
+        out *= (1.0 + rng.uniform(0.1, 0.45) * (grad - grad.mean()))[..., None]
+    out = np.clip(out, 0, 255).astype(np.uint8)
+    if rng.random() < 0.3:  # slight rotation
+        angle = rng.uniform(-2.5, 2.5)
+        mat = cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0)
+        out = cv2.warpAffine(out, mat, (w, h), borderMode=cv2.BORDER_REPLICATE)
+    if rng.random() < 0.2:  # perspective
+        d = 0.06 * h
+        src = np.float32([[0, 0], [w, 0], [w, h], [0, h]])
+        dst = src + np.float32([[rng.uniform(-d, d), rng.uniform(-d, d)] for _ in range(4)])
+        out = cv2.warpPerspective(out, cv2.getPerspectiveTransform(src, dst), (w, h),
+                                  borderMode=cv2.BORDER_REPLICATE)
+    if rng.random() < 0.4:
+        out = cv2.GaussianBlur(out, (0, 0), rng.uniform(0.3, 1.3))
+    if rng.random() < 0.25:  # low resolution, then upscaled
+        small_h = rng.randint(11, 24)
+        if small_h < h:
+            small_w = max(2, int(w * small_h / h))
+            out = cv2.resize(out, (small_w, small_h), interpolation=cv2.INTER_AREA)
+            out = cv2.resize(out, (w, h), interpolation=rng.choice([cv2.INTER_LINEAR, cv2.INTER_CUBIC]))
+    if rng.random() < 0.35:
+        sigma = rng.uniform(2, 18)
+        noisy = out.astype(np.float32) + np.random.default_rng(rng.getrandbits(32)).normal(0, sigma, out.shape)
+        out = np.clip(noisy, 0, 255).astype(np.uint8)
+    if rng.random() < 0.3:
+        ok, enc = cv2.imencode(".jpg", out, [cv2.IMWRITE_JPEG_QUALITY, rng.randint(15, 85)])
+        if ok:
+            out = cv2.imdecode(enc, cv2.IMREAD_UNCHANGED)
+    return out
+
+
+class LineSynthesizer:
+    """Endless source of (line  # (32, W) uint8, label) pairs, reproducible from ``seed``."""
+
+    def __init__(self, charset: Charset, *, held_out: bool = False, seed: int = 0,
+                 cfg: PreprocessConfig | None = None, long_line_share: float = 0.06) -> None:
+        train_fonts, held_fonts = split_fonts(available_fonts())
+        self.fonts = held_fonts if held_out else train_fonts
+        if not any(f.cjk for f in self.fonts) or not any(not f.cjk for f in self.fonts):
+            raise RuntimeError("fonts missing: install fonts-noto-cjk fonts-wqy-* fonts-arphic-* "
+                               "fonts-dejavu fonts-liberation2 (see Makefile 'fonts')")
+        self.cjk_fonts = [f for f in self.fonts if f.cjk]
+        self.rng = random.Random(seed)
+        self.sampler = TextSampler(charset, seed=seed)
+        self.cfg = cfg or PreprocessConfig()
+        self.long_line_share = long_line_share
+
+    def _pick_font(self, text: str) -> FontSpec | None:
+        pool = self.fonts if text.isascii() else self.cjk_fonts
+        for _ in range(6):
+            spec = self.rng.choice(pool)
+            if font_covers(spec, text):
+                return spec
+        return None
+
+    def sample_raw(self) -> tuple[np.ndarray, str]:
+        """(image  # (H, W, 3) uint8 before preprocessing, label)."""
+        while True:
+            if self.rng.random() < self.long_line_share:
+                text = self.sampler.sample_long_english()
+            else:
+                text = self.sampler.sample()
+            spec = self._pick_font(text)
+            if spec is not None:
+                return render_line(text, spec, self.rng, self.sampler), text
+
+    def sample(self) -> tuple[np.ndarray, str]:
+        """(line  # (32, W) uint8 after the serving preprocessing, label)."""
+        img, text = self.sample_raw()
+        return prepare_line(to_grayscale(img), self.cfg), text
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Render synthetic lines or measure throughput.")
+    parser.add_argument("--bench", action="store_true", help="print lines/s on one core")
+    parser.add_argument("--out", type=Path, help="write N sample PNGs (raw and preprocessed) here")
+    parser.add_argument("-n", type=int, default=500)
+    parser.add_argument("--held-out", action="store_true")
+    args = parser.parse_args(argv)
+    cv2.setNumThreads(1)
+    synth = LineSynthesizer(Charset.load(Path(__file__).with_name("charset.txt")), held_out=args.held_out)
+    if args.out:
+        args.out.mkdir(parents=True, exist_ok=True)
+        for i in range(args.n):
+            raw, text = synth.sample_raw()
+            Image.fromarray(raw).save(args.out / f"{i:04d}_raw.png")
+            Image.fromarray(prepare_line(to_grayscale(raw), synth.cfg)).save(args.out / f"{i:04d}_in.png")
+            (args.out / f"{i:04d}.txt").write_text(text, encoding="utf-8")
+    if args.bench:
+        synth.sample()
+        t0 = time.perf_counter()
+        for _ in range(args.n):
+            synth.sample()
+        dt = time.perf_counter() - t0
+        print(f"{args.n / dt:.1f} lines/s on one core ({1000 * dt / args.n:.2f} ms/line)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

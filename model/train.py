@@ -1,0 +1,210 @@
+"""Train the CRNN with CTC on synthetic lines rendered on the fly.
+
+Resumable: ``--ckpt`` is loaded when it exists and rewritten every ``--save-every-s`` seconds and
+at exit (also on SIGTERM). Logs one JSON line per log interval (loss, samples/s) and per
+evaluation (held-out-font CER, line accuracy, space error rate) to ``--log``. Same code on CPU
+and CUDA; fixed seeds (the data seed advances with the step so a resumed run sees new lines).
+
+    python -m model.train --ckpt model/ckpt/crnn_last.pt --log model/runs/train.log
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import math
+import random
+import signal
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch.utils.data import DataLoader, IterableDataset, get_worker_info
+
+from model.charset import Charset
+from model.crnn import CRNN, TIME_STRIDE, count_parameters
+from model.metrics import score
+from model.synth import LineSynthesizer
+
+log = logging.getLogger("train")
+MODEL_DIR = Path(__file__).resolve().parent
+
+
+class SyntheticBatches(IterableDataset):
+    """Endless width-bucketed batches: draws ``pool`` batches' worth of lines, sorts by width."""
+
+    def __init__(self, charset: Charset, batch_size: int, seed: int, max_width_px: int, pool: int = 8) -> None:
+        self.charset = charset
+        self.batch_size = batch_size
+        self.seed = seed
+        self.max_width_px = max_width_px
+        self.pool = pool
+
+    def __iter__(self) -> Iterator[tuple[list[np.ndarray], list[str]]]:
+        info = get_worker_info()
+        seed = self.seed * 1000 + (info.id if info else 0)
+        synth = LineSynthesizer(self.charset, seed=seed)
+        rng = random.Random(seed)
+        while True:
+            items = []
+            while len(items) < self.batch_size * self.pool:
+                line, text = synth.sample()
+                if line.shape[1] <= self.max_width_px and len(text) * TIME_STRIDE <= line.shape[1]:
+                    items.append((line, text))
+            items.sort(key=lambda it: it[0].shape[1])
+            batches = [items[i:i + self.batch_size] for i in range(0, len(items), self.batch_size)]
+            rng.shuffle(batches)
+            for b in batches:
+                yield [it[0] for it in b], [it[1] for it in b]
+
+
+def collate(lines: list[np.ndarray], texts: list[str], charset: Charset) -> dict[str, torch.Tensor]:
+    width = max(ln.shape[1] for ln in lines)
+    batch = np.full((len(lines), 1, lines[0].shape[0], width), 255, dtype=np.uint8)
+    for i, ln in enumerate(lines):
+        batch[i, 0, :, : ln.shape[1]] = ln
+    targets = [charset.encode(t) for t in texts]
+    return {
+        "images": torch.from_numpy(batch).float().div_(255.0),
+        "input_lengths": torch.tensor([ln.shape[1] // TIME_STRIDE for ln in lines], dtype=torch.long),
+        "targets": torch.tensor([i for t in targets for i in t], dtype=torch.long),
+        "target_lengths": torch.tensor([len(t) for t in targets], dtype=torch.long),
+    }
+
+
+def greedy_texts(logits: torch.Tensor, input_lengths: torch.Tensor, charset: Charset) -> list[str]:
+    best = logits.argmax(dim=2).cpu().numpy()
+    out = []
+    for row, n in zip(best, input_lengths.tolist()):
+        row = row[:n]
+        keep = row != 0
+        keep[1:] &= row[1:] != row[:-1]
+        out.append(charset.decode(row[keep].tolist()))
+    return out
+
+
+def make_eval_set(charset: Charset, n: int, seed: int = 20261125) -> list[tuple[np.ndarray, str]]:
+    """Fixed lines in held-out fonts (never used for training)."""
+    synth = LineSynthesizer(charset, held_out=True, seed=seed)
+    return [synth.sample() for _ in range(n)]
+
+
+@torch.no_grad()
+def evaluate(model: CRNN, eval_set: list[tuple[np.ndarray, str]], charset: Charset, device: torch.device) -> dict:
+    model.eval()
+    pairs = []
+    order = sorted(range(len(eval_set)), key=lambda i: eval_set[i][0].shape[1])
+    for start in range(0, len(order), 32):
+        chunk = [eval_set[i] for i in order[start:start + 32]]
+        b = collate([c[0] for c in chunk], [c[1] for c in chunk], charset)
+        logits = model(b["images"].to(device))
+        preds = greedy_texts(logits, b["input_lengths"], charset)
+        pairs.extend(zip(preds, [c[1] for c in chunk]))
+    model.train()
+    return score(pairs).to_dict()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--ckpt", type=Path, default=MODEL_DIR / "ckpt" / "crnn_last.pt")
+    parser.add_argument("--log", type=Path, default=MODEL_DIR / "runs" / "train.log")
+    parser.add_argument("--charset", type=Path, default=MODEL_DIR / "charset.txt")
+    parser.add_argument("--max-steps", type=int, default=10**9)
+    parser.add_argument("--max-minutes", type=float, default=1e9)
+    parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument("--lr", type=float, default=1e-3)
+    parser.add_argument("--warmup-steps", type=int, default=300)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--max-width", type=int, default=800)
+    parser.add_argument("--eval-every", type=int, default=500)
+    parser.add_argument("--eval-lines", type=int, default=300)
+    parser.add_argument("--log-every", type=int, default=50)
+    parser.add_argument("--save-every-s", type=float, default=300)
+    parser.add_argument("--seed", type=int, default=1234)
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+
+    torch.manual_seed(args.seed)
+    torch.set_num_threads(args.threads)
+    device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    charset = Charset.load(args.charset)
+    model = CRNN(charset.num_classes).to(device)
+    opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-4)
+    step, samples = 0, 0
+    if args.ckpt.exists():
+        state = torch.load(args.ckpt, map_location=device, weights_only=False)
+        model = CRNN(**state["config"]).to(device)
+        model.load_state_dict(state["model"])
+        opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-4)
+        opt.load_state_dict(state["optimizer"])
+        step, samples = state["step"], state["samples"]
+        log.info("resumed from %s at step %d (%d samples)", args.ckpt, step, samples)
+    log.info("parameters: %d, device %s", count_parameters(model), device)
+
+    def save() -> None:
+        args.ckpt.parent.mkdir(parents=True, exist_ok=True)
+        tmp = args.ckpt.with_suffix(".tmp")
+        torch.save({"model": model.state_dict(), "optimizer": opt.state_dict(), "step": step,
+                    "samples": samples, "config": model.config, "charset_size": charset.num_classes}, tmp)
+        tmp.replace(args.ckpt)
+
+    stop = {"now": False}
+    signal.signal(signal.SIGTERM, lambda *_: stop.__setitem__("now", True))
+    args.log.parent.mkdir(parents=True, exist_ok=True)
+    logf = args.log.open("a", encoding="utf-8")
+    eval_set = make_eval_set(charset, args.eval_lines)
+    data = DataLoader(SyntheticBatches(charset, args.batch_size, args.seed + step, args.max_width),
+                      batch_size=None, num_workers=args.workers,
+                      collate_fn=lambda b: collate(b[0], b[1], charset), prefetch_factor=4 if args.workers else None,
+                      persistent_workers=False)
+    ctc = torch.nn.CTCLoss(blank=charset.blank_index, zero_infinity=True)
+    model.train()
+    t_start = t_log = last_save = time.time()
+    loss_sum, loss_n, samples_log = 0.0, 0, 0
+    for batch in data:
+        lr = args.lr * min(1.0, (step + 1) / args.warmup_steps)
+        for g in opt.param_groups:
+            g["lr"] = lr
+        logits = model(batch["images"].to(device))
+        log_probs = logits.float().log_softmax(2).permute(1, 0, 2)
+        loss = ctc(log_probs, batch["targets"].to(device), batch["input_lengths"].to(device),
+                   batch["target_lengths"].to(device))
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)
+        opt.step()
+        step += 1
+        n = batch["images"].shape[0]
+        samples += n
+        samples_log += n
+        if math.isfinite(loss.item()):
+            loss_sum += loss.item()
+            loss_n += 1
+        if step % args.log_every == 0:
+            now = time.time()
+            rec = {"step": step, "samples": samples, "loss": round(loss_sum / max(1, loss_n), 4),
+                   "lr": lr, "samples_per_s": round(samples_log / (now - t_log), 1)}
+            logf.write(json.dumps(rec) + "\n")
+            logf.flush()
+            log.info(json.dumps(rec))
+            loss_sum, loss_n, samples_log, t_log = 0.0, 0, 0, now
+        if step % args.eval_every == 0:
+            rec = {"step": step, "samples": samples, "eval_held_out_fonts": evaluate(model, eval_set, charset, device)}
+            logf.write(json.dumps(rec) + "\n")
+            logf.flush()
+            log.info(json.dumps(rec))
+        if time.time() - last_save > args.save_every_s:
+            save()
+            last_save = time.time()
+        if stop["now"] or step >= args.max_steps or (time.time() - t_start) / 60 > args.max_minutes:
+            break
+    save()
+    log.info("saved %s at step %d", args.ckpt, step)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,99 @@
+"""Image preprocessing shared by serving, training data and quantization calibration.
+
+Everything here is pure: arrays in, new arrays out; no I/O, no logging, deterministic.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import cv2
+import numpy as np
+
+from preprocess.config import PreprocessConfig
+from preprocess.enhance import adaptive_threshold, equalize_histogram, normalize_polarity, to_grayscale
+from preprocess.errors import TooManyLinesError
+from preprocess.resize import resize_to_height
+from preprocess.segment import LineBand, find_line_bands
+
+Mode = Literal["auto", "line", "page"]
+MODES: tuple[str, ...] = ("auto", "line", "page")
+
+
+@dataclass(frozen=True)
+class LineCrop:
+    """A model-ready line: ``image  # (32, W) uint8``, dark text on white, and its page box."""
+
+    image: np.ndarray
+    box: tuple[int, int, int, int]
+
+
+def prepare_line(gray: np.ndarray, cfg: PreprocessConfig) -> np.ndarray:
+    """One line crop (H, W) uint8 gray -> model input (line_height_px, W') uint8.
+
+    Polarity is normalised to dark-on-light, the crop is scaled to ``threshold_height_px``,
+    equalised and thresholded there (see PreprocessConfig), then reduced to the model height.
+    """
+    line = normalize_polarity(gray)
+    line = resize_to_height(line, cfg.threshold_height_px, max_width_px=cfg.max_line_width_px * 2,
+                            min_width_px=cfg.min_line_width_px)
+    if cfg.equalize:
+        line = equalize_histogram(line, clip_limit=cfg.clahe_clip_limit)
+    if cfg.binarize:
+        line = adaptive_threshold(line, block_size=cfg.block_size, c=cfg.threshold_c)
+    return resize_to_height(line, cfg.line_height_px, max_width_px=cfg.max_line_width_px,
+                            min_width_px=cfg.min_line_width_px)
+
+
+def binarize_page(gray: np.ndarray, cfg: PreprocessConfig) -> np.ndarray:
+    """Page (H, W) uint8 gray -> (H, W) uint8 binary (0 ink, 255 paper) for line finding."""
+    page = normalize_polarity(gray)
+    if cfg.equalize:
+        page = equalize_histogram(page, clip_limit=cfg.clahe_clip_limit, tile_px=256)
+    block = max(cfg.block_size, (min(page.shape) // 40) | 1)
+    return adaptive_threshold(page, block_size=block, c=cfg.threshold_c)
+
+
+def find_lines(gray: np.ndarray, cfg: PreprocessConfig, mode: Mode = "auto") -> list[LineBand]:
+    """Boxes of the text lines of a gray image, in reading order, according to ``mode``."""
+    h, w = gray.shape
+    whole = [LineBand(0, 0, w, h)]
+    if mode == "line":
+        return whole
+    bands = find_line_bands(binarize_page(gray, cfg), min_height_px=cfg.min_band_height_px,
+                            min_gap_px=cfg.min_band_gap_px)
+    if mode == "page":
+        return bands
+    # auto: one line unless the page clearly holds several stacked lines.
+    if len(bands) < 2 or h <= 1.8 * max(b.height for b in bands):
+        return whole
+    return bands
+
+
+def prepare_lines(image: np.ndarray, cfg: PreprocessConfig, *, mode: Mode = "auto",
+                  max_lines: int = 200) -> list[LineCrop]:
+    """Decoded image (gray or RGB uint8) -> model-ready line crops in reading order."""
+    gray = to_grayscale(image)
+    h, w = gray.shape
+    scale = 1.0
+    if max(h, w) > cfg.max_page_side_px:
+        scale = cfg.max_page_side_px / max(h, w)
+        gray_small = cv2.resize(gray, (max(1, int(w * scale)), max(1, int(h * scale))),
+                                interpolation=cv2.INTER_AREA)
+    else:
+        gray_small = gray
+    bands = find_lines(gray_small, cfg, mode)
+    if len(bands) > max_lines:
+        raise TooManyLinesError(f"found {len(bands)} text lines; the limit is {max_lines}")
+    crops: list[LineCrop] = []
+    for band in bands:
+        x0, y0 = int(band.x0 / scale), int(band.y0 / scale)
+        x1, y1 = min(w, int(np.ceil(band.x1 / scale))), min(h, int(np.ceil(band.y1 / scale)))
+        if x1 - x0 < 2 or y1 - y0 < 2:
+            continue
+        crops.append(LineCrop(prepare_line(gray[y0:y1, x0:x1], cfg), (x0, y0, x1, y1)))
+    return crops
+
+
+__all__ = ["LineBand", "LineCrop", "MODES", "Mode", "PreprocessConfig", "binarize_page",
+           "find_line_bands", "find_lines", "prepare_line", "prepare_lines"]

@@ -1,0 +1,40 @@
+"""Preprocessing parameters, in one frozen value shared by serving, training and calibration."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class PreprocessConfig:
+    """Parameters of the seed pipeline (gray -> equalize -> adaptive threshold -> height 32).
+
+    ``threshold_height_px``: a line is first scaled to this height and only then thresholded.
+    Thresholding a 200-px-tall line with an 11-px block hollows thick strokes (the block sees only
+    stroke interior), so the block size must be measured against a normalised line height; 64 px
+    gives strokes of 3-8 px; a 21-px block (a third of the line height) spans stroke and paper,
+    so thick strokes stay filled, with C = 12 grey levels keeping paper texture white.
+    The binary line is then reduced to ``line_height_px`` with INTER_AREA, which keeps
+    anti-aliased edges (values between 0 and 255).
+    """
+
+    line_height_px: int = 32
+    threshold_height_px: int = 64
+    block_size: int = 21
+    threshold_c: int = 12
+    clahe_clip_limit: float = 2.0
+    equalize: bool = True
+    binarize: bool = True
+    min_line_width_px: int = 4
+    max_line_width_px: int = 4096
+    # page segmentation
+    min_band_height_px: int = 6
+    min_band_gap_px: int = 1
+    max_page_side_px: int = 3000
+
+    def __post_init__(self) -> None:
+        if self.block_size < 3 or self.block_size % 2 == 0:
+            raise ValueError(f"block_size must be an odd number >= 3, got {self.block_size}")
+        if self.line_height_px < 8:
+            raise ValueError(f"line_height_px must be >= 8, got {self.line_height_px}")
+        if self.threshold_height_px < self.line_height_px:
+            raise ValueError("threshold_height_px must be >= line_height_px")
