@@ -14,7 +14,7 @@ from preprocess.config import PreprocessConfig
 from preprocess.enhance import adaptive_threshold, equalize_histogram, normalize_polarity, to_grayscale
 from preprocess.errors import TooManyLinesError
 from preprocess.resize import resize_to_height
-from preprocess.segment import LineBand, find_line_bands
+from preprocess.segment import LineBand, PageLines, Skew, find_line_bands, segment_page
 
 Mode = Literal["auto", "line", "page"]
 MODES: tuple[str, ...] = ("auto", "line", "page")
@@ -54,25 +54,53 @@ def binarize_page(gray: np.ndarray, cfg: PreprocessConfig) -> np.ndarray:
     return adaptive_threshold(page, block_size=block, c=cfg.threshold_c)
 
 
-def find_lines(gray: np.ndarray, cfg: PreprocessConfig, mode: Mode = "auto") -> list[LineBand]:
-    """Boxes of the text lines of a gray image, in reading order, according to ``mode``."""
+def _is_single_line(lines: tuple[LineBand, ...], page_h: int) -> bool:
+    """True when no two lines are stacked (each pair shares at least half the shorter height),
+    or the image is hardly taller than its tallest line: the image is one line of text."""
+    if len(lines) < 2 or page_h <= 1.8 * max(b.height for b in lines):
+        return True
+    for i, a in enumerate(lines):
+        for b in lines[i + 1:]:
+            overlap = min(a.y1, b.y1) - max(a.y0, b.y0)
+            if overlap < 0.5 * min(a.height, b.height):
+                return False
+    return True
+
+
+def find_page_lines(gray: np.ndarray, cfg: PreprocessConfig, mode: Mode = "auto", *,
+                    max_lines: int | None = None) -> PageLines:
+    """Lines of a gray image in reading order, in the deskewed frame of the returned ``skew``.
+
+    ``line``: the whole image is one line. ``page``: whatever the segmenter finds (maybe none).
+    ``auto``: the segmenter's lines when it finds stacked lines, else the whole image (so a plate,
+    a scanned line or a short sign crop stays one line, untouched).
+    """
     h, w = gray.shape
-    whole = [LineBand(0, 0, w, h)]
+    whole = PageLines(Skew(0.0, w, h), (LineBand(0, 0, w, h),), 0.0)
     if mode == "line":
         return whole
-    bands = find_line_bands(binarize_page(gray, cfg), min_height_px=cfg.min_band_height_px,
-                            min_gap_px=cfg.min_band_gap_px)
-    if mode == "page":
-        return bands
-    # auto: one line unless the page clearly holds several stacked lines.
-    if len(bands) < 2 or h <= 1.8 * max(b.height for b in bands):
-        return whole
-    return bands
+    found = segment_page(binarize_page(gray, cfg), min_height_px=cfg.min_band_height_px,
+                         min_gap_px=cfg.min_band_gap_px, max_lines=max_lines)
+    if mode == "page" or not _is_single_line(found.lines, found.skew.canvas_size[1]):
+        return found
+    return whole
+
+
+def find_lines(gray: np.ndarray, cfg: PreprocessConfig, mode: Mode = "auto", *,
+               max_lines: int | None = None) -> list[LineBand]:
+    """Boxes of the text lines of a gray image, in reading order, in page pixels (axis-aligned;
+    on a skewed page each is the bounding box of the levelled line mapped back)."""
+    return find_page_lines(gray, cfg, mode, max_lines=max_lines).page_bands()
 
 
 def prepare_lines(image: np.ndarray, cfg: PreprocessConfig, *, mode: Mode = "auto",
                   max_lines: int = 200) -> list[LineCrop]:
-    """Decoded image (gray or RGB uint8) -> model-ready line crops in reading order."""
+    """Decoded image (gray or RGB uint8) -> model-ready line crops in reading order.
+
+    Lines are found on a copy scaled to at most ``max_page_side_px``; each crop is cut from the
+    full-resolution image, levelled when the page is skewed. ``LineCrop.box`` is the line's
+    axis-aligned box in the original image's pixels.
+    """
     gray = to_grayscale(image)
     h, w = gray.shape
     scale = 1.0
@@ -82,18 +110,21 @@ def prepare_lines(image: np.ndarray, cfg: PreprocessConfig, *, mode: Mode = "aut
                                 interpolation=cv2.INTER_AREA)
     else:
         gray_small = gray
-    bands = find_lines(gray_small, cfg, mode)
-    if len(bands) > max_lines:
-        raise TooManyLinesError(f"found {len(bands)} text lines; the limit is {max_lines}")
+    page = find_page_lines(gray_small, cfg, mode, max_lines=max_lines)
+    if len(page.lines) > max_lines:
+        raise TooManyLinesError(f"found more than {max_lines} text lines; the limit is {max_lines}")
     crops: list[LineCrop] = []
-    for band in bands:
-        x0, y0 = int(band.x0 / scale), int(band.y0 / scale)
-        x1, y1 = min(w, int(np.ceil(band.x1 / scale))), min(h, int(np.ceil(band.y1 / scale)))
-        if x1 - x0 < 2 or y1 - y0 < 2:
+    for band in page.lines:
+        box = page.skew.to_page(band)
+        x0, y0 = int(box.x0 / scale), int(box.y0 / scale)
+        x1, y1 = min(w, int(np.ceil(box.x1 / scale))), min(h, int(np.ceil(box.y1 / scale)))
+        line = page.skew.crop(gray, band, scale=1.0 / scale)
+        if x1 - x0 < 2 or y1 - y0 < 2 or min(line.shape) < 2:
             continue
-        crops.append(LineCrop(prepare_line(gray[y0:y1, x0:x1], cfg), (x0, y0, x1, y1)))
+        crops.append(LineCrop(prepare_line(line, cfg), (x0, y0, x1, y1)))
     return crops
 
 
-__all__ = ["LineBand", "LineCrop", "MODES", "Mode", "PreprocessConfig", "binarize_page",
-           "find_line_bands", "find_lines", "prepare_line", "prepare_lines"]
+__all__ = ["LineBand", "LineCrop", "MODES", "Mode", "PageLines", "PreprocessConfig", "Skew",
+           "binarize_page", "find_line_bands", "find_lines", "find_page_lines", "prepare_line",
+           "prepare_lines"]
