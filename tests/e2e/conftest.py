@@ -1,0 +1,188 @@
+"""End-to-end fixtures: the real gunicorn server (gunicorn.conf.py) and a real Chromium.
+
+``gunicorn_url`` boots ``gunicorn -c gunicorn.conf.py`` on 127.0.0.1 and a free port, exactly as
+production starts, waits for ``/readyz`` (model loaded and warmed up), yields the base URL and
+stops the server. The browser is Debian's ``/usr/bin/chromium`` driven by Playwright (no
+Playwright-downloaded browser: the machines have no internet access for browser builds).
+"""
+from __future__ import annotations
+
+import io
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+from PIL import Image, ImageDraw, ImageFont
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Dialog, Page
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM_PATH = "/usr/bin/chromium"
+READY_TIMEOUT_S = 120.0
+STOP_TIMEOUT_S = 20.0
+# Small enough that a test can send an oversized file cheaply; far above every other test image.
+E2E_MAX_UPLOAD_BYTES = 1024 * 1024
+
+LATIN_FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
+CJK_FONT = Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _log_tail(path: Path, max_chars: int = 4000) -> str:
+    return path.read_text(errors="replace")[-max_chars:] if path.exists() else "(no log)"
+
+
+def _wait_ready(url: str, proc: subprocess.Popen[bytes], log_path: Path) -> None:
+    deadline = time.monotonic() + READY_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            pytest.fail(f"gunicorn exited with {proc.returncode} before /readyz:\n{_log_tail(log_path)}")
+        try:
+            with urllib.request.urlopen(f"{url}/readyz", timeout=2) as resp:
+                if resp.status == 200:
+                    return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        time.sleep(0.25)
+    pytest.fail(f"gunicorn not ready after {READY_TIMEOUT_S:.0f} s:\n{_log_tail(log_path)}")
+
+
+def _stop(proc: subprocess.Popen[bytes]) -> None:
+    """SIGTERM the gunicorn master (graceful: it stops its workers), SIGKILL its group if stuck."""
+    if proc.poll() is not None:
+        return
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(timeout=STOP_TIMEOUT_S)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=STOP_TIMEOUT_S)
+
+
+@pytest.fixture(scope="session")
+def gunicorn_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Base URL of a real gunicorn server started from gunicorn.conf.py (one worker)."""
+    port = _free_port()
+    log_path = tmp_path_factory.mktemp("gunicorn") / "gunicorn.log"
+    env = {
+        **os.environ,
+        "OCR_BIND": f"127.0.0.1:{port}",
+        "PORT": str(port),
+        "WEB_CONCURRENCY": "1",
+        "OCR_ORT_THREADS": "1",
+        "OCR_MAX_UPLOAD_BYTES": str(E2E_MAX_UPLOAD_BYTES),
+    }
+    with log_path.open("wb") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py"],
+            cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_ready(url, proc, log_path)
+        yield url
+    finally:
+        _stop(proc)
+
+
+@pytest.fixture(scope="session")
+def max_upload_bytes() -> int:
+    """The upload cap (OCR_MAX_UPLOAD_BYTES) the ``gunicorn_url`` server runs with."""
+    return E2E_MAX_UPLOAD_BYTES
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    """A headless Debian Chromium for the whole session."""
+    from playwright.sync_api import sync_playwright  # imported here: only UI tests need it
+
+    if not Path(CHROMIUM_PATH).exists():
+        pytest.fail(f"{CHROMIUM_PATH} is missing: apt-get install -y chromium")
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=CHROMIUM_PATH, args=["--no-sandbox"])
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@dataclass
+class PageProbe:
+    """A page plus what it reported: uncaught script errors and JavaScript dialogs."""
+
+    page: Page
+    page_errors: list[str] = field(default_factory=list)
+    dialogs: list[str] = field(default_factory=list)
+
+
+@pytest.fixture
+def ui(browser: Browser, gunicorn_url: str) -> Iterator[PageProbe]:
+    """A fresh browser context on the WebUI, with downloads and clipboard access allowed.
+
+    Any uncaught page error fails the test at teardown; dialogs are recorded and dismissed.
+    """
+    context = browser.new_context(
+        base_url=gunicorn_url, accept_downloads=True, viewport={"width": 1280, "height": 900},
+        permissions=["clipboard-read", "clipboard-write"], locale="zh-CN",
+    )
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    probe = PageProbe(page)
+    page.on("pageerror", lambda exc: probe.page_errors.append(str(exc)))
+
+    def on_dialog(dialog: Dialog) -> None:
+        probe.dialogs.append(f"{dialog.type}: {dialog.message}")
+        dialog.dismiss()
+
+    page.on("dialog", on_dialog)
+    page.goto("/")
+    try:
+        yield probe
+    finally:
+        context.close()
+    assert probe.page_errors == [], f"uncaught errors in the page: {probe.page_errors}"
+
+
+def _font(size_px: int, cjk: bool) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
+    path = CJK_FONT if cjk and CJK_FONT.exists() else LATIN_FONT
+    if path.exists():
+        return ImageFont.truetype(str(path), size_px)
+    return ImageFont.load_default(size=size_px)
+
+
+def render_text_png(lines: list[str], *, size_px: int = 36, cjk: bool = False) -> bytes:
+    """A white PNG with ``lines`` drawn in black, one under the other with a clear gap."""
+    font = _font(size_px, cjk)
+    line_h = int(size_px * 1.4)
+    gap = int(size_px * 0.9)
+    width = max(int(font.getlength(text)) for text in lines) + 2 * size_px
+    height = len(lines) * line_h + (len(lines) - 1) * gap + size_px
+    image = Image.new("RGB", (width, height), "white")
+    draw = ImageDraw.Draw(image)
+    for i, text in enumerate(lines):
+        draw.text((size_px, size_px // 2 + i * (line_h + gap)), text, font=font, fill="black")
+    buf = io.BytesIO()
+    image.save(buf, "PNG")
+    return buf.getvalue()
+
+
+@pytest.fixture(scope="session")
+def text_png() -> Callable[..., bytes]:
+    """Factory fixture: ``text_png(["line 1", "line 2"], size_px=36, cjk=False) -> PNG bytes``."""
+    return render_text_png
