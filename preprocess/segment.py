@@ -4,9 +4,10 @@ No learned detector: it is fast, has no weights, and covers documents, screensho
 which are the service's main inputs. The steps, all in numpy/OpenCV:
 
 1. ``clean_ink``: connected components of the ink; specks, page-sized blobs (photos, frames) and
-   long thin rules (underlines, table and column rules) are dropped. The median component height
-   is the page's *unit* (about the x-height of Latin text, most of a CJK character), and every
-   later threshold is measured in units, so the same code works at 20 px and at 200 px.
+   long thin rules (underlines, table and column rules) are dropped. The height-weighted median
+   component height is the page's *unit* (about a Latin letter's height, most of a CJK
+   character's), and every later threshold is measured in units, so the same code works for
+   20-px and 200-px text.
 2. ``estimate_skew_deg``: the rotation in [-5, 5] degrees that maximises the sum of squares of the
    horizontal projection profile (sharpest line peaks); coarse 0.25-degree steps, then 0.05.
 3. The cleaned ink is rotated by that angle (``Skew``), and a recursive XY-cut splits it:
@@ -40,7 +41,8 @@ SKEW_MAX_POINTS = 60_000
 PIECE_GAP_UNITS = 1.6  # a gap this wide splits a row into separate boxes
 ROW_PIECE_GAP_FRACTION = 0.7  # ... and at least this fraction of the row's height
 GUTTER_UNITS = 1.2  # the narrowest column gutter, when the region has >= 4 rows
-COLUMN_MIN_WIDTH_UNITS = 8.0  # narrower blocks (prices, labels) are read row by row
+COLUMN_MIN_WIDTH_UNITS = 8.0
+TALL_ROW_UNITS = 2.2  # a row this tall may be two lines bridged by a speck  # narrower blocks (prices, labels) are read row by row
 
 
 @dataclass(frozen=True)
@@ -137,9 +139,18 @@ class PageLines:
         return [self.skew.to_page(b) for b in self.lines]
 
 
+def _weighted_median(heights: np.ndarray) -> float:
+    """Height-weighted median of component heights: the height at which half of the rows covered
+    by components belong to taller ones. Unlike the plain median it is not pulled down by many
+    specks, and unlike an area weighting one large picture does not dominate it."""
+    order = np.sort(heights).astype(np.float64)
+    cumulative = np.cumsum(order)
+    return float(order[np.searchsorted(cumulative, cumulative[-1] / 2)])
+
+
 def clean_ink(binary: np.ndarray) -> tuple[np.ndarray, float]:
     """(H, W) uint8 binary (0 ink) -> (ink  # (H, W) uint8 0/1 without specks, blobs and rules,
-    unit_px: median height of the kept components; 0.0 when nothing is left)."""
+    unit_px: height-weighted median height of the kept components; 0.0 when nothing is left)."""
     ink = (binary < 128).astype(np.uint8)
     page_h, page_w = ink.shape
     n, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
@@ -151,14 +162,14 @@ def clean_ink(binary: np.ndarray) -> tuple[np.ndarray, float]:
     sized &= ~((w > 0.6 * page_w) & (h > 0.6 * page_h) & (n > 8))
     if not sized.any():
         return np.zeros_like(ink), 0.0
-    unit = float(np.median(h[sized]))
-    keep = sized & (np.maximum(w, h) >= 0.25 * unit)
+    unit = _weighted_median(h[sized])
+    keep = sized & (np.maximum(w, h) >= 0.4 * unit)  # specks; periods and i-dots go too (harmless)
     keep &= ~((h > 8 * unit) & (h > 0.3 * page_h))  # pictures, logos, vertical bars
     keep &= ~((w >= 10 * h) & (h <= 0.6 * unit) & (w > 3 * unit))  # horizontal rules, underlines
     keep &= ~((h >= 10 * w) & (w <= 0.6 * unit) & (h > 4 * unit))  # vertical rules
     if not keep.any():
         return np.zeros_like(ink), 0.0
-    unit = float(np.median(h[keep]))
+    unit = _weighted_median(h[keep])
     lut = np.concatenate([[0], keep]).astype(np.uint8)
     return lut[labels], unit
 
@@ -242,8 +253,19 @@ def _trim(ink: np.ndarray, x0: int, y0: int, x1: int, y1: int) -> Region | None:
 
 
 def _rows_of(ink: np.ndarray, region: Region, unit: float, min_gap_px: int) -> list[tuple[int, int]]:
+    """Text rows [start, end) of a region, relative to its top: runs of rows holding ink. A run
+    taller than TALL_ROW_UNITS (two lines joined by a speck or a touching descender) is split
+    again at near-blank rows (at most 2 % of its busiest row's ink)."""
     x0, y0, x1, y1 = region
-    return _merge_thin_runs(_runs(ink[y0:y1, x0:x1].any(axis=1), min_gap_px), unit)
+    counts = ink[y0:y1, x0:x1].sum(axis=1)
+    rows: list[tuple[int, int]] = []
+    for s, e in _runs(counts > 0, min_gap_px):
+        if e - s > TALL_ROW_UNITS * unit:
+            run = counts[s:e]
+            rows.extend((s + a, s + b) for a, b in _runs(run > 0.02 * run.max(), min_gap_px))
+        else:
+            rows.append((s, e))
+    return _merge_thin_runs(rows, unit)
 
 
 def _is_column(ink: np.ndarray, region: Region, unit: float, min_gap_px: int) -> bool:
@@ -280,10 +302,16 @@ def _split(ink: np.ndarray, region: Region, unit: float, min_gap_px: int) -> lis
     return [(x0, y0 + s, x1, y0 + e) for s, e in rows]
 
 
+def _is_text_line(region: Region, unit: float, min_height_px: int) -> bool:
+    """A final region is a line when it is tall enough and not a lone small blob: at least
+    0.8 units tall (a capital, a CJK character) or 2 units wide (a word of small letters)."""
+    w, h = region[2] - region[0], region[3] - region[1]
+    return h >= max(min_height_px, 0.5 * unit) and w >= 2 and (h >= 0.8 * unit or w >= 2 * unit)
+
+
 def _xy_cut(ink: np.ndarray, unit: float, *, min_height_px: int, min_gap_px: int,
             limit: int) -> list[Region]:
     """Text-line regions of an ink mask in reading order; stops after ``limit`` lines."""
-    min_line_h = max(min_height_px, int(0.6 * unit))
     whole = _trim(ink, 0, 0, ink.shape[1], ink.shape[0])
     stack = [whole] if whole is not None else []
     lines: list[Region] = []
@@ -291,7 +319,7 @@ def _xy_cut(ink: np.ndarray, unit: float, *, min_height_px: int, min_gap_px: int
         region = stack.pop()
         children = _split(ink, region, unit, min_gap_px)
         if children is None:
-            if region[3] - region[1] >= min_line_h and region[2] - region[0] >= 2:
+            if _is_text_line(region, unit, min_height_px):
                 lines.append(region)
             continue
         trimmed = [t for t in (_trim(ink, *c) for c in children) if t is not None]

@@ -1,0 +1,287 @@
+"""Line finding on pages rendered at test time (Pillow + Debian fonts), checked against the
+rendered line boxes: count, reading order and IoU."""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw, ImageFont
+
+from preprocess import PreprocessConfig, find_lines, prepare_lines
+from preprocess.errors import TooManyLinesError
+from preprocess.segment import LineBand, Skew, estimate_skew_deg, find_line_bands
+
+CJK_FONT = Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
+LATIN_FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
+pytestmark = pytest.mark.skipif(not (CJK_FONT.exists() and LATIN_FONT.exists()),
+                                reason="fonts-noto-cjk and fonts-dejavu are needed to render pages")
+
+CFG = PreprocessConfig()
+WORDS = ("the quick brown fox jumps over a lazy dog while seven wizards quietly judge boxing "
+         "matches in the old town hall and pack my box with five dozen liquor jugs").split()
+HANZI = "我们今天在上海的街道上看到许多商店和行人天气很好大家都很开心学习中文需要时间和耐心"
+
+Box = tuple[int, int, int, int]
+
+
+@dataclass
+class Page:
+    image: np.ndarray  # (H, W) uint8
+    boxes: list[Box]  # rendered ink boxes of the lines, in reading order
+
+
+def _font(size: int, cjk: bool = False) -> ImageFont.FreeTypeFont:
+    if cjk:
+        return ImageFont.truetype(str(CJK_FONT), size, index=2)
+    return ImageFont.truetype(str(LATIN_FONT), size)
+
+
+def _sentence(i: int, n_words: int) -> str:
+    return " ".join(WORDS[(i * 7 + k * 3) % len(WORDS)] for k in range(n_words))
+
+
+def _render(size: tuple[int, int], items: list[tuple[tuple[int, int], str, ImageFont.FreeTypeFont]],
+            ink: int = 20, paper: int = 245) -> Page:
+    img = Image.new("L", size, paper)
+    draw = ImageDraw.Draw(img)
+    boxes = []
+    for xy, text, font in items:
+        draw.text(xy, text, font=font, fill=ink)
+        boxes.append(tuple(int(v) for v in draw.textbbox(xy, text, font=font)))
+    return Page(np.asarray(img).copy(), boxes)
+
+
+def document_page(n_lines: int = 30, size_px: int = 20) -> Page:
+    font = _font(size_px)
+    pitch = int(size_px * 1.5)
+    items = [((60, 60 + i * pitch), _sentence(i, 6 + i % 5), font) for i in range(n_lines)]
+    return _render((900, 120 + n_lines * pitch), items)
+
+
+def two_column_page() -> Page:
+    font = _font(18)
+    items = []
+    for col, x in enumerate((50, 480)):
+        for i in range(18):
+            items.append(((x, 50 + i * 28), _sentence(i + 20 * col, 5)[:34], font))
+    return _render((900, 600), items)
+
+
+def iou(a: Box | LineBand, b: Box) -> float:
+    if isinstance(a, LineBand):
+        a = (a.x0, a.y0, a.x1, a.y1)
+    ix = max(0, min(a[2], b[2]) - max(a[0], b[0]))
+    iy = max(0, min(a[3], b[3]) - max(a[1], b[1]))
+    inter = ix * iy
+    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
+    return inter / union if union else 0.0
+
+
+def assert_matches(found: list[LineBand], expected: list[Box], min_iou: float = 0.5) -> None:
+    """Same count, same order, and every found box covers its rendered line."""
+    assert len(found) == len(expected), (len(found), len(expected))
+    for k, (band, box) in enumerate(zip(found, expected)):
+        assert iou(band, box) >= min_iou, (k, band, box, iou(band, box))
+        assert band.x0 <= box[0] + 2 and band.x1 >= box[2] - 2, (k, band, box)
+
+
+def cjk_page(n_lines: int = 20) -> Page:
+    font = _font(24, cjk=True)
+    items = [((40, 40 + i * 38), (HANZI * 2)[i:i + 12 + i % 6], font) for i in range(n_lines)]
+    return _render((560, 100 + n_lines * 38), items)
+
+
+def receipt_page() -> tuple[Page, int]:
+    """A centred title, then item names left-aligned and prices right-aligned; returns the page and
+    the number of item rows."""
+    font = _font(18)
+    items: list[tuple[tuple[int, int], str, ImageFont.FreeTypeFont]] = [((120, 30), "CITY CAFE", _font(26))]
+    goods = ["Coffee", "Green tea", "Bagel", "Muffin", "Orange juice", "Water", "Croissant", "TOTAL"]
+    for i, name in enumerate(goods):
+        y = 90 + i * 30
+        price = f"{(i * 37 % 90) / 10 + 1:.2f}"
+        items.append(((30, y), name, font))
+        items.append(((370 - int(font.getlength(price)), y), price, font))
+    return _render((400, 90 + len(goods) * 30 + 40), items), len(goods)
+
+
+def rotate_page(page: Page, angle_deg: float) -> Page:
+    """Rotate counter-clockwise (on screen) about the centre onto an enlarged canvas; the expected
+    boxes become the bounding boxes of the rotated line boxes."""
+    h, w = page.image.shape
+    skew = Skew(angle_deg, w, h)
+    m = skew.matrix()
+    image = cv2.warpAffine(page.image, m, skew.canvas_size, flags=cv2.INTER_LINEAR,
+                           borderMode=cv2.BORDER_CONSTANT, borderValue=245)
+    boxes = []
+    for x0, y0, x1, y1 in page.boxes:
+        pts = np.array([[x0, y0, 1], [x1, y0, 1], [x0, y1, 1], [x1, y1, 1]], float) @ m.T
+        boxes.append((*np.floor(pts.min(axis=0)).astype(int), *np.ceil(pts.max(axis=0)).astype(int)))
+    return Page(image, boxes)
+
+
+def test_three_bars_give_three_bands_top_to_bottom() -> None:
+    binary = np.full((120, 200), 255, np.uint8)
+    for y in (10, 50, 90):
+        binary[y:y + 14, 20:180:6] = 0  # dashed bars: letter-like strokes, not rules
+        binary[y:y + 14, 21:180:6] = 0
+    bands = find_line_bands(binary)
+    assert len(bands) == 3
+    assert [b.y0 < b.y1 for b in bands] == [True] * 3
+    assert bands[0].y1 <= bands[1].y0 and bands[1].y1 <= bands[2].y0
+    for band, y in zip(bands, (10, 50, 90)):
+        assert band.y0 <= y and band.y1 >= y + 14 and band.x0 <= 20 and band.x1 >= 176
+
+
+def test_blank_page_has_no_lines() -> None:
+    gray = np.full((300, 400), 230, np.uint8)
+    assert find_lines(gray, CFG, "page") == []
+    assert prepare_lines(gray, CFG, mode="page") == []
+
+
+def test_document_page_gives_one_box_per_line_in_order() -> None:
+    page = document_page(30)
+    assert_matches(find_lines(page.image, CFG, "page"), page.boxes)
+    assert_matches(find_lines(page.image, CFG, "auto"), page.boxes)
+
+
+def test_chinese_page() -> None:
+    page = cjk_page(20)
+    assert_matches(find_lines(page.image, CFG, "auto"), page.boxes)
+
+
+def test_two_columns_are_not_merged_and_read_column_by_column() -> None:
+    page = two_column_page()
+    found = find_lines(page.image, CFG, "auto")
+    assert_matches(found, page.boxes)
+    assert all(b.x1 < 470 or b.x0 > 460 for b in found), "a box crosses the gutter"
+
+
+def test_white_on_black_page_finds_the_same_lines() -> None:
+    page = document_page(24)
+    inverted = 255 - page.image
+    assert_matches(find_lines(inverted, CFG, "auto"), page.boxes)
+
+
+def test_receipt_reads_row_by_row() -> None:
+    page, n_rows = receipt_page()
+    found = find_lines(page.image, CFG, "auto")
+    assert_matches(found, page.boxes)
+    assert len(found) == 1 + 2 * n_rows
+
+
+@pytest.mark.parametrize("angle_deg", [3.0, -3.0, 1.5])
+def test_skewed_page_is_levelled_and_boxes_map_back(angle_deg: float) -> None:
+    level = document_page(24)
+    page = rotate_page(level, angle_deg)
+    binary = np.where(page.image < 128, 0, 255).astype(np.uint8)
+    ink = (binary == 0).astype(np.uint8)
+    # The estimate undoes the rotation (OpenCV sign convention).
+    assert abs(estimate_skew_deg(ink) + angle_deg) < 0.3
+    assert_matches(find_lines(page.image, CFG, "page"), page.boxes, min_iou=0.45)
+    # Crops are levelled: as wide (after scaling to 32 px) as the crops of the level page.
+    level_w = [c.image.shape[1] for c in prepare_lines(level.image, CFG, mode="page")]
+    skewed_w = [c.image.shape[1] for c in prepare_lines(page.image, CFG, mode="page")]
+    assert len(skewed_w) == len(level_w)
+    assert np.allclose(skewed_w, level_w, rtol=0.12)
+
+
+@pytest.mark.parametrize("size,text,cjk", [((94, 24), "京A·12345", True),
+                                           ((1200, 40), _sentence(3, 16), False),
+                                           ((284, 94), "愚园路", True)])
+def test_single_line_images_stay_one_line(size: tuple[int, int], text: str, cjk: bool) -> None:
+    w, h = size
+    font = _font(int(h * (0.55 if h > 60 else 0.7)), cjk=cjk)
+    img = Image.new("RGB", size, (30, 60, 160) if h > 60 else (235, 235, 235))
+    draw = ImageDraw.Draw(img)
+    draw.text((w // 2, h // 2), text, font=font, fill=(250, 250, 250) if h > 60 else (10, 10, 10),
+              anchor="mm")
+    gray = np.asarray(img.convert("L")).copy()
+    assert find_lines(gray, CFG, "auto") == [LineBand(0, 0, w, h)]
+    crops = prepare_lines(gray, CFG, mode="auto")
+    assert len(crops) == 1 and crops[0].box == (0, 0, w, h)
+
+
+def test_line_mode_is_the_whole_image() -> None:
+    page = document_page(5)
+    h, w = page.image.shape
+    assert find_lines(page.image, CFG, "line") == [LineBand(0, 0, w, h)]
+
+
+def test_noise_specks_do_not_become_lines() -> None:
+    page = document_page(20)
+    rng = np.random.default_rng(0)
+    noisy = page.image.copy()
+    ys = rng.integers(0, noisy.shape[0] - 2, 1500)
+    xs = rng.integers(0, noisy.shape[1] - 2, 1500)
+    for y, x in zip(ys, xs):
+        noisy[y:y + 2, x:x + 2] = 20
+    assert_matches(find_lines(noisy, CFG, "page"), page.boxes, min_iou=0.45)
+
+
+def test_thousands_of_blobs_finish_fast_and_are_bounded() -> None:
+    rng = np.random.default_rng(1)
+    gray = np.full((1600, 1600), 240, np.uint8)
+    for y, x in zip(rng.integers(0, 1590, 6000), rng.integers(0, 1590, 6000)):
+        size = int(rng.integers(3, 9))
+        gray[y:y + size, x:x + size] = 15
+    t0 = time.perf_counter()
+    bands = find_lines(gray, CFG, "page", max_lines=50)
+    assert time.perf_counter() - t0 < 2.0
+    assert len(bands) <= 51
+    t0 = time.perf_counter()
+    try:
+        crops = prepare_lines(gray, CFG, mode="auto", max_lines=50)
+    except TooManyLinesError:
+        pass
+    else:
+        assert len(crops) <= 50
+    assert time.perf_counter() - t0 < 2.0
+
+
+def test_too_many_lines_stops_early_and_raises() -> None:
+    page = document_page(40, size_px=14)
+    assert len(find_lines(page.image, CFG, "page", max_lines=10)) == 11
+    with pytest.raises(TooManyLinesError):
+        prepare_lines(page.image, CFG, mode="page", max_lines=10)
+    assert len(prepare_lines(page.image, CFG, mode="page", max_lines=40)) == 40
+
+
+def test_prepare_lines_boxes_and_crops() -> None:
+    page = document_page(8)
+    crops = prepare_lines(page.image, CFG, mode="auto")
+    assert [c.box for c in crops] == [(b.x0, b.y0, b.x1, b.y1) for b in find_lines(page.image, CFG)]
+    for crop in crops:
+        assert crop.image.dtype == np.uint8 and crop.image.shape[0] == CFG.line_height_px
+
+
+def test_large_page_is_segmented_at_reduced_size_with_boxes_in_original_pixels() -> None:
+    page = document_page(10, size_px=20)
+    big = cv2.resize(page.image, None, fx=4, fy=4, interpolation=cv2.INTER_CUBIC)
+    crops = prepare_lines(big, PreprocessConfig(max_page_side_px=1200), mode="page")
+    expected = [(4 * x0, 4 * y0, 4 * x1, 4 * y1) for x0, y0, x1, y1 in page.boxes]
+    assert_matches([LineBand(*c.box) for c in crops], expected)
+
+
+def test_skew_crop_without_rotation_is_a_slice() -> None:
+    gray = np.arange(60 * 80, dtype=np.int64).reshape(60, 80).astype(np.uint8)
+    band = LineBand(10, 5, 50, 25)
+    skew = Skew(0.0, 80, 60)
+    assert np.array_equal(skew.crop(gray, band), gray[5:25, 10:50])
+    assert skew.to_page(band) == band
+
+
+def test_skew_maps_a_box_back_onto_the_page() -> None:
+    skew = Skew(4.0, 400, 300)
+    m = skew.matrix()
+    band = LineBand(100, 120, 300, 140)
+    box = skew.to_page(band)
+    corners = np.array([[band.x0, band.y0], [band.x1, band.y1]], float)
+    page_pts = (corners - m[:, 2]) @ np.linalg.inv(m[:, :2]).T
+    for x, y in page_pts:
+        assert box.x0 <= x <= box.x1 and box.y0 <= y <= box.y1
+    assert box.height > band.height  # axis-aligned bounding box of the rotated rectangle
