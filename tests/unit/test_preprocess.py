@@ -1,0 +1,133 @@
+"""Pure preprocessing functions on synthetic arrays: thresholding, resizing, batching, polarity,
+and the exact model-input contract of prepare_line."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+
+from preprocess import PreprocessConfig, prepare_line
+from preprocess.enhance import adaptive_threshold, equalize_histogram, is_light_on_dark, normalize_polarity, to_grayscale
+from preprocess.resize import pad_batch, resize_to_height
+
+CFG = PreprocessConfig()
+
+
+def text_like(h: int = 40, w: int = 200, ink: int = 30, paper: int = 225) -> np.ndarray:
+    """(h, w) uint8: paper with a few dark vertical strokes in the middle band."""
+    gray = np.full((h, w), paper, np.uint8)
+    for x in range(10, w - 10, 12):
+        gray[h // 4: 3 * h // 4, x:x + 3] = ink
+    return gray
+
+
+def gray_images(max_side: int = 64) -> st.SearchStrategy[np.ndarray]:
+    shapes = st.tuples(st.integers(1, max_side), st.integers(1, max_side))
+    return shapes.flatmap(lambda s: arrays(np.uint8, s))
+
+
+@settings(max_examples=40, deadline=None)
+@given(gray_images())
+def test_adaptive_threshold_is_binary_and_keeps_shape(gray: np.ndarray) -> None:
+    block = 3 if min(gray.shape) < 3 else 11
+    binary = adaptive_threshold(gray, block_size=block, c=5)
+    assert binary.shape == gray.shape and binary.dtype == np.uint8
+    assert set(np.unique(binary).tolist()) <= {0, 255}
+
+
+def test_adaptive_threshold_marks_strokes_as_ink() -> None:
+    gray = text_like()
+    binary = adaptive_threshold(gray, block_size=21, c=12)
+    assert set(np.unique(binary).tolist()) == {0, 255}
+    assert (binary[20, 10:13] == 0).all()  # stroke
+    assert (binary[2, :] == 255).all()  # paper
+
+
+@pytest.mark.parametrize("h,w", [(10, 300), (64, 64), (100, 2000), (7, 3), (200, 50), (1, 1), (1, 40), (40, 1)])
+@pytest.mark.parametrize("height_px", [32, 64])
+def test_resize_to_height_keeps_aspect_ratio(h: int, w: int, height_px: int) -> None:
+    line = np.random.default_rng(h * w).integers(0, 256, (h, w), dtype=np.uint8)
+    out = resize_to_height(line, height_px)
+    assert out.shape[0] == height_px and out.dtype == np.uint8
+    expected_w = max(4, w * height_px / h)
+    assert abs(out.shape[1] - expected_w) <= 1
+
+
+def test_resize_to_height_never_squashes_long_lines() -> None:
+    line = np.full((40, 3000), 255, np.uint8)
+    out = resize_to_height(line, 32)
+    assert out.shape == (32, 2400)  # 3000 * 32 / 40, below the 4096-px clamp
+
+
+def test_resize_to_height_rejects_empty() -> None:
+    with pytest.raises(ValueError):
+        resize_to_height(np.zeros((0, 5), np.uint8), 32)
+
+
+def test_pad_batch_pads_with_background_and_returns_widths() -> None:
+    lines = [np.full((32, w), v, np.uint8) for w, v in ((10, 0), (25, 100), (4, 50))]
+    batch, widths = pad_batch(lines, pad_value=255)
+    assert batch.shape == (3, 1, 32, 25) and batch.dtype == np.float32
+    assert widths.tolist() == [10, 25, 4] and widths.dtype == np.int64
+    assert np.all(batch[0, 0, :, :10] == 0.0) and np.all(batch[0, 0, :, 10:] == 1.0)
+    assert np.allclose(batch[1, 0], 100 / 255)
+    assert np.all(batch[2, 0, :, 4:] == 1.0) and np.allclose(batch[2, 0, :, :4], 50 / 255)
+    batch0, _ = pad_batch(lines, pad_value=0)
+    assert np.all(batch0[0, 0, :, 10:] == 0.0)
+
+
+def test_pad_batch_rejects_empty() -> None:
+    with pytest.raises(ValueError):
+        pad_batch([])
+
+
+def test_normalize_polarity_inverts_light_on_dark_only() -> None:
+    dark_on_light = text_like(ink=30, paper=225)
+    light_on_dark = 255 - dark_on_light
+    assert not is_light_on_dark(dark_on_light)
+    assert is_light_on_dark(light_on_dark)
+    assert np.array_equal(normalize_polarity(light_on_dark), dark_on_light)
+    kept = normalize_polarity(dark_on_light)
+    assert np.array_equal(kept, dark_on_light) and kept is not dark_on_light
+
+
+def test_to_grayscale_shapes() -> None:
+    rgb = np.zeros((5, 7, 3), np.uint8)
+    rgb[..., 0] = 255
+    assert to_grayscale(rgb).shape == (5, 7)
+    assert to_grayscale(np.zeros((5, 7, 4), np.uint8)).shape == (5, 7)
+    with pytest.raises(ValueError):
+        to_grayscale(np.zeros((5, 7, 2), np.uint8))
+
+
+def test_equalize_histogram_keeps_shape_and_dtype() -> None:
+    gray = text_like(ink=100, paper=140)
+    out = equalize_histogram(gray)
+    assert out.shape == gray.shape and out.dtype == np.uint8
+    assert int(out.max()) - int(out.min()) >= int(gray.max()) - int(gray.min())
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.one_of(gray_images(96),
+                 st.integers(1, 300).flatmap(lambda n: arrays(np.uint8, (1, n))),
+                 st.integers(1, 300).flatmap(lambda n: arrays(np.uint8, (n, 1)))))
+def test_prepare_line_contract(gray: np.ndarray) -> None:
+    before = gray.copy()
+    out = prepare_line(gray, CFG)
+    assert out.dtype == np.uint8 and out.ndim == 2
+    assert out.shape[0] == CFG.line_height_px == 32
+    assert CFG.min_line_width_px <= out.shape[1] <= CFG.max_line_width_px
+    assert np.array_equal(gray, before)  # input not mutated
+
+
+def test_prepare_line_is_deterministic_and_dark_on_light() -> None:
+    dark = text_like(h=48, w=300)
+    a, b = prepare_line(dark, CFG), prepare_line(dark.copy(), CFG)
+    assert np.array_equal(a, b)
+    assert a.shape == (32, 200)
+    assert float(np.median(a)) > 200  # paper stays light
+    inverted = prepare_line(255 - dark, CFG)
+    assert float(np.median(inverted)) > 200  # light-on-dark input is normalised
+    assert np.mean(np.abs(inverted.astype(int) - a.astype(int))) < 20
