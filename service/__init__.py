@@ -31,6 +31,8 @@ def build_pipeline(settings: Settings) -> OcrPipeline:
     t0 = time.perf_counter()
     recognizer: Recognizer | None
     try:
+        if not settings.model_path.is_file():  # onnxruntime's NoSuchFile is not a ModelLoadError
+            raise ModelLoadError(f"model file {settings.model_path} does not exist")
         recognizer = Recognizer(settings.model_path, settings.charset_path,
                                 intra_threads=settings.ort_intra_threads, batch_size=settings.batch_size)
     except ModelLoadError:

@@ -35,11 +35,8 @@ class Metrics:
                              ["result"], registry=self.registry)
         self.lines = Counter("ocr_lines_recognized", "Text lines recognized in computed results",
                              registry=self.registry)
-        self.images = Counter("ocr_images", "Images processed, by outcome (ok or an error code)",
-                              ["outcome"], registry=self.registry)
 
     def observe_result(self, result: OcrResult) -> None:
-        self.images.labels("ok").inc()
         if result.cached:
             self.cache.labels("hit").inc()
             return
@@ -49,9 +46,6 @@ class Metrics:
         self.stage.labels("preprocess").observe(t.preprocess_ms / 1000)
         self.stage.labels("inference").observe(t.inference_ms / 1000)
         self.lines.inc(len(result.lines))
-
-    def observe_error(self, code: str) -> None:
-        self.images.labels(code).inc()
 
     def render(self) -> bytes:
         """Prometheus text exposition of this process, or of all workers in multiprocess mode."""

@@ -61,13 +61,18 @@ def bars_image(n_bars: int, *, width: int = 400, bar_h: int = 24, gap_h: int = 2
     return Image.fromarray(gray, mode="L")
 
 
-def blobs_image(rows: int, cols: int, *, blob_px: int = 8, gap_px: int = 16) -> Image.Image:
-    """A grid of ``rows x cols`` tiny separate ink squares: thousands of would-be 'lines'."""
-    step = blob_px + gap_px
-    gray = np.full((rows * step + gap_px, cols * step + gap_px), 255, dtype=np.uint8)
+def blobs_image(rows: int, cols: int, *, blob_px: int = 6, row_gap_px: int = 4,
+                col_gap_px: int = 10) -> Image.Image:
+    """A grid of ``rows x cols`` tiny separate ink squares: thousands of would-be 'lines'.
+
+    The defaults are the smallest blobs segmentation still keeps as separate boxes (bands of at
+    least 6 px, split where the horizontal gap exceeds 1.5x the band height).
+    """
+    row_step, col_step = blob_px + row_gap_px, blob_px + col_gap_px
+    gray = np.full((rows * row_step + row_gap_px, cols * col_step + col_gap_px), 255, dtype=np.uint8)
     for r in range(rows):
         for c in range(cols):
-            y, x = gap_px + r * step, gap_px + c * step
+            y, x = row_gap_px + r * row_step, col_gap_px + c * col_step
             gray[y:y + blob_px, x:x + blob_px] = 0
     return Image.fromarray(gray, mode="L")
 
