@@ -42,7 +42,9 @@ PIECE_GAP_UNITS = 1.6  # a gap this wide splits a row into separate boxes
 ROW_PIECE_GAP_FRACTION = 0.7  # ... and at least this fraction of the row's height
 GUTTER_UNITS = 1.2  # the narrowest column gutter, when the region has >= 4 rows
 COLUMN_MIN_WIDTH_UNITS = 8.0
-TALL_ROW_UNITS = 2.2  # a row this tall may be two lines bridged by a speck  # narrower blocks (prices, labels) are read row by row
+TALL_ROW_UNITS = 2.2  # a row this tall may be two lines bridged by a speck
+CLUTTER_UNITS = 3.0  # an unsplittable region this tall is text among clutter (a photo)
+MAX_LINK_COMPONENTS = 5000  # narrower blocks (prices, labels) are read row by row
 
 
 @dataclass(frozen=True)
@@ -309,6 +311,87 @@ def _is_text_line(region: Region, unit: float, min_height_px: int) -> bool:
     return h >= max(min_height_px, 0.5 * unit) and w >= 2 and (h >= 0.8 * unit or w >= 2 * unit)
 
 
+class _UnionFind:
+    """Disjoint sets over 0..n-1 with path halving."""
+
+    def __init__(self, n: int) -> None:
+        self.parent = list(range(n))
+
+    def find(self, i: int) -> int:
+        while self.parent[i] != i:
+            self.parent[i] = self.parent[self.parent[i]]
+            i = self.parent[i]
+        return i
+
+    def union(self, i: int, j: int) -> None:
+        self.parent[self.find(i)] = self.find(j)
+
+
+def _link_components(ink: np.ndarray, region: Region, min_height_px: int) -> list[Region]:
+    """Lines of a region the XY-cut cannot split (text among the clutter of a photo): components
+    of character shape (not bars, not outlines) are linked to neighbours of similar height on the
+    same row (vertical overlap >= half the smaller height, height ratio <= 2, gap <= the taller
+    height); chains of consistent height are lines, in reading order: three or more components,
+    or two whose tops and bottoms agree (a random pair of blobs rarely does)."""
+    x0, y0, x1, y1 = region
+    _, _, stats, _ = cv2.connectedComponentsWithStats(ink[y0:y1, x0:x1], connectivity=8)
+    bx, by, bw, bh = (stats[1:, k].astype(np.int64) for k in range(4))
+    fill = stats[1:, cv2.CC_STAT_AREA] / np.maximum(1, bw * bh)
+    glyph = (bh >= min_height_px) & (bw <= 3 * bh) & (bh <= 6 * bw) & (bh <= 0.5 * (y1 - y0)) & (fill > 0.12)
+    idx = np.flatnonzero(glyph)
+    if idx.size < 2 or idx.size > MAX_LINK_COMPONENTS:
+        return []
+    idx = idx[np.argsort(bx[idx], kind="stable")]
+    left, right, top, bottom, height = bx[idx], bx[idx] + bw[idx], by[idx], by[idx] + bh[idx], bh[idx]
+    groups = _UnionFind(idx.size)
+    tight = np.zeros(idx.size, bool)  # linked to a neighbour of nearly the same top and bottom
+    ends = np.searchsorted(left, right + height, side="right")
+    for i in range(idx.size):
+        j = np.arange(i + 1, ends[i])
+        overlap = np.minimum(bottom[i], bottom[j]) - np.maximum(top[i], top[j])
+        lo, hi = np.minimum(height[i], height[j]), np.maximum(height[i], height[j])
+        linked = j[(overlap >= 0.5 * lo) & (hi <= 2 * lo) & (left[j] - right[i] <= hi)]
+        for k in linked.tolist():
+            groups.union(i, k)
+        close = linked[np.abs(top[linked] - top[i]) + np.abs(bottom[linked] - bottom[i]) <= 0.3 * height[i]]
+        if close.size:
+            tight[i] = True
+            tight[close] = True
+    members: dict[int, list[int]] = {}
+    for i in range(idx.size):
+        members.setdefault(groups.find(i), []).append(i)
+    chains = [np.array(v) for v in members.values()
+              if len(v) >= 3 or (len(v) == 2 and tight[v].all())]
+    boxes = [(int(left[m].min()), int(top[m].min()), int(right[m].max()), int(bottom[m].max()))
+             for m in chains if height[m].max() <= 2.5 * height[m].min()]
+    return [(x0 + a, y0 + b, x0 + c, y0 + d) for a, b, c, d in _reading_order(boxes)]
+
+
+def _reading_order(boxes: list[Region]) -> list[Region]:
+    """Rows top to bottom (a box joins a row when it shares half its height with the row's first
+    box); within a row, left to right, where boxes stacked in one column of the row (a small
+    label above a number beside a tall title) go top to bottom."""
+    rows: list[list[Region]] = []
+    for box in sorted(boxes, key=lambda b: (b[1], b[0])):
+        if rows:
+            first = rows[-1][0]
+            overlap = min(first[3], box[3]) - max(first[1], box[1])
+            if overlap >= 0.5 * min(first[3] - first[1], box[3] - box[1]):
+                rows[-1].append(box)
+                continue
+        rows.append([box])
+    ordered: list[Region] = []
+    for row in rows:
+        columns: list[list[Region]] = []
+        for box in sorted(row):
+            if columns and box[0] < max(b[2] for b in columns[-1]):
+                columns[-1].append(box)
+            else:
+                columns.append([box])
+        ordered.extend(b for col in columns for b in sorted(col, key=lambda b: (b[1], b[0])))
+    return ordered
+
+
 def _xy_cut(ink: np.ndarray, unit: float, *, min_height_px: int, min_gap_px: int,
             limit: int) -> list[Region]:
     """Text-line regions of an ink mask in reading order; stops after ``limit`` lines."""
@@ -319,7 +402,9 @@ def _xy_cut(ink: np.ndarray, unit: float, *, min_height_px: int, min_gap_px: int
         region = stack.pop()
         children = _split(ink, region, unit, min_gap_px)
         if children is None:
-            if _is_text_line(region, unit, min_height_px):
+            if region[3] - region[1] > CLUTTER_UNITS * unit:
+                lines.extend(_link_components(ink, region, min_height_px)[:limit - len(lines)])
+            elif _is_text_line(region, unit, min_height_px):
                 lines.append(region)
             continue
         trimmed = [t for t in (_trim(ink, *c) for c in children) if t is not None]
