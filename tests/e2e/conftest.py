@@ -166,7 +166,15 @@ def _font(size_px: int, cjk: bool) -> ImageFont.FreeTypeFont | ImageFont.ImageFo
     return ImageFont.load_default(size=size_px)
 
 
-def render_text_png(lines: list[str], *, size_px: int = 36, cjk: bool = False) -> bytes:
+@dataclass(frozen=True)
+class TextImage:
+    """A rendered test image: ``png`` bytes and each drawn line's box [x0, y0, x1, y1] in pixels."""
+
+    png: bytes
+    boxes: list[list[int]]
+
+
+def render_text_png(lines: list[str], *, size_px: int = 36, cjk: bool = False) -> TextImage:
     """A white PNG with ``lines`` drawn in black, one under the other with a clear gap."""
     font = _font(size_px, cjk)
     line_h = int(size_px * 1.4)
@@ -175,14 +183,18 @@ def render_text_png(lines: list[str], *, size_px: int = 36, cjk: bool = False) -
     height = len(lines) * line_h + (len(lines) - 1) * gap + size_px
     image = Image.new("RGB", (width, height), "white")
     draw = ImageDraw.Draw(image)
+    boxes = []
     for i, text in enumerate(lines):
-        draw.text((size_px, size_px // 2 + i * (line_h + gap)), text, font=font, fill="black")
+        origin = (size_px, size_px // 2 + i * (line_h + gap))
+        draw.text(origin, text, font=font, fill="black")
+        x0, y0, x1, y1 = draw.textbbox(origin, text, font=font)
+        boxes.append([int(x0) - 2, int(y0) - 2, int(x1) + 2, int(y1) + 2])
     buf = io.BytesIO()
     image.save(buf, "PNG")
-    return buf.getvalue()
+    return TextImage(buf.getvalue(), boxes)
 
 
 @pytest.fixture(scope="session")
-def text_png() -> Callable[..., bytes]:
-    """Factory fixture: ``text_png(["line 1", "line 2"], size_px=36, cjk=False) -> PNG bytes``."""
+def text_png() -> Callable[..., TextImage]:
+    """Factory fixture: ``text_png(["line 1", "line 2"], size_px=36, cjk=False) -> TextImage``."""
     return render_text_png
