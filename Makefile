@@ -4,7 +4,7 @@
 #
 #   make serve [PORT=8080]   the service on http://127.0.0.1:$(PORT) with the committed model
 #   make test                the whole suite: unit, api, e2e (Chromium) and docker (podman)
-#   make lint                hadolint on the Dockerfile
+#   make lint                hadolint on the Dockerfile, shellcheck on the shell scripts
 #   make bench | train | export | quantize | docker
 
 SHELL := /bin/bash
@@ -16,7 +16,7 @@ VENV ?= .venv
 PORT ?= 5000
 IMAGE ?= crnn-ocr
 BIN := $(VENV)/bin
-PIP := $(BIN)/python -m pip
+PIP := $(BIN)/python -m pip --quiet
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
 # Debian packages. Fonts: the e2e/model tests and the synthetic line renderer draw Chinese and
@@ -28,6 +28,7 @@ APT_FONTS := fonts-noto-cjk fonts-wqy-microhei fonts-wqy-zenhei fonts-arphic-uka
 	fonts-freefont-ttf fonts-urw-base35 fonts-crosextra-carlito fonts-crosextra-caladea
 APT_CONTAINER := podman runc debootstrap
 APT_BENCH := tesseract-ocr tesseract-ocr-chi-sim
+APT_LINT := shellcheck
 APT_TEST := $(APT_BROWSER) $(APT_FONTS) $(APT_CONTAINER) $(APT_BENCH)
 
 # Install the Debian packages in $(1) that are missing; `apt-get update` only when some are.
@@ -44,7 +45,7 @@ if (( $${#missing[@]} )); then \
 fi
 endef
 
-.PHONY: help serve test lint bench train export quantize docker apt-test apt-bench apt-container
+.PHONY: help serve test lint bench train export quantize docker apt-test apt-bench apt-lint
 
 help:
 	@sed -n 's/^#   make /make /p' Makefile
@@ -78,8 +79,8 @@ apt-test:
 apt-bench:
 	@$(call apt_install,$(APT_BENCH) $(APT_FONTS))
 
-apt-container:
-	@$(call apt_install,$(APT_CONTAINER))
+apt-lint:
+	@$(call apt_install,$(APT_LINT))
 
 # ---- Targets -----------------------------------------------------------------------------
 # gunicorn.conf.py binds 127.0.0.1:$PORT (OCR_BIND overrides) and serves model/crnn.int8.onnx.
@@ -90,8 +91,9 @@ serve: $(VENV)/.serve-deps
 test: apt-test $(VENV)/.dev-deps
 	$(BIN)/python -m pytest tests --durations=15
 
-lint: $(VENV)/.dev-deps
+lint: apt-lint $(VENV)/.dev-deps
 	$(BIN)/hadolint Dockerfile
+	shellcheck .ci/run tools/*.sh
 
 bench: apt-bench $(VENV)/.bench-deps
 	$(BIN)/python -m bench.run
