@@ -42,6 +42,7 @@ PIECE_GAP_UNITS = 1.6  # a gap this wide splits a row into separate boxes
 ROW_PIECE_GAP_FRACTION = 0.7  # ... and at least this fraction of the row's height
 GUTTER_UNITS = 1.2  # the narrowest column gutter, when the region has >= 4 rows
 COLUMN_MIN_WIDTH_UNITS = 8.0
+TEXT_INK, MARK_INK = 1, 2  # pixel classes of clean_ink
 TALL_ROW_UNITS = 2.2  # a row this tall may be two lines bridged by a speck
 CLUTTER_UNITS = 3.0  # an unsplittable region this tall is text among clutter (a photo)
 MAX_LINK_COMPONENTS = 5000  # narrower blocks (prices, labels) are read row by row
@@ -151,8 +152,12 @@ def _weighted_median(heights: np.ndarray) -> float:
 
 
 def clean_ink(binary: np.ndarray) -> tuple[np.ndarray, float]:
-    """(H, W) uint8 binary (0 ink) -> (ink  # (H, W) uint8 0/1 without specks, blobs and rules,
-    unit_px: height-weighted median height of the kept components; 0.0 when nothing is left)."""
+    """(H, W) uint8 binary (0 ink) -> (ink, unit_px).
+
+    ``ink  # (H, W) uint8``: TEXT_INK for text-sized components, MARK_INK for small marks
+    (periods, i-dots, specks: they only widen a line's box), 0 for paper and for dropped blobs
+    and rules. ``unit_px``: height-weighted median height of the text components; 0.0 when none.
+    """
     ink = (binary < 128).astype(np.uint8)
     page_h, page_w = ink.shape
     n, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
@@ -165,14 +170,15 @@ def clean_ink(binary: np.ndarray) -> tuple[np.ndarray, float]:
     if not sized.any():
         return np.zeros_like(ink), 0.0
     unit = _weighted_median(h[sized])
-    keep = sized & (np.maximum(w, h) >= 0.4 * unit)  # specks; periods and i-dots go too (harmless)
+    small = np.maximum(w, h) < 0.4 * unit
+    keep = sized & ~small
     keep &= ~((h > 8 * unit) & (h > 0.3 * page_h))  # pictures, logos, vertical bars
     keep &= ~((w >= 10 * h) & (h <= 0.6 * unit) & (w > 3 * unit))  # horizontal rules, underlines
     keep &= ~((h >= 10 * w) & (w <= 0.6 * unit) & (h > 4 * unit))  # vertical rules
     if not keep.any():
         return np.zeros_like(ink), 0.0
     unit = _weighted_median(h[keep])
-    lut = np.concatenate([[0], keep]).astype(np.uint8)
+    lut = np.concatenate([[0], np.where(keep, TEXT_INK, np.where(small, MARK_INK, 0))]).astype(np.uint8)
     return lut[labels], unit
 
 
@@ -306,9 +312,20 @@ def _split(ink: np.ndarray, region: Region, unit: float, min_gap_px: int) -> lis
 
 def _is_text_line(region: Region, unit: float, min_height_px: int) -> bool:
     """A final region is a line when it is tall enough and not a lone small blob: at least
-    0.8 units tall (a capital, a CJK character) or 2 units wide (a word of small letters)."""
+    0.7 units tall (a capital, a digit, a CJK character) or 1.5 units wide (a short word)."""
     w, h = region[2] - region[0], region[3] - region[1]
-    return h >= max(min_height_px, 0.5 * unit) and w >= 2 and (h >= 0.8 * unit or w >= 2 * unit)
+    return h >= max(min_height_px, 0.5 * unit) and w >= 2 and (h >= 0.7 * unit or w >= 1.5 * unit)
+
+
+def _is_clutter(ink: np.ndarray, region: Region, unit: float) -> bool:
+    """True for a region the XY-cut could not split that is too tall to be one line, even measured
+    in the unit of its own components (so a line of large title text is not clutter)."""
+    height = region[3] - region[1]
+    if height <= CLUTTER_UNITS * unit:
+        return False
+    x0, y0, x1, y1 = region
+    n, _, stats, _ = cv2.connectedComponentsWithStats(ink[y0:y1, x0:x1], connectivity=8)
+    return n < 2 or height > CLUTTER_UNITS * _weighted_median(stats[1:, cv2.CC_STAT_HEIGHT])
 
 
 class _UnionFind:
@@ -402,7 +419,7 @@ def _xy_cut(ink: np.ndarray, unit: float, *, min_height_px: int, min_gap_px: int
         region = stack.pop()
         children = _split(ink, region, unit, min_gap_px)
         if children is None:
-            if region[3] - region[1] > CLUTTER_UNITS * unit:
+            if _is_clutter(ink, region, unit):
                 lines.extend(_link_components(ink, region, min_height_px)[:limit - len(lines)])
             elif _is_text_line(region, unit, min_height_px):
                 lines.append(region)
@@ -410,6 +427,17 @@ def _xy_cut(ink: np.ndarray, unit: float, *, min_height_px: int, min_gap_px: int
         trimmed = [t for t in (_trim(ink, *c) for c in children) if t is not None]
         stack.extend(reversed(trimmed))
     return lines
+
+
+def _widen_to_marks(region: Region, marks: np.ndarray, unit: float) -> Region:
+    """Extend a line left and right over small marks within 0.8 units of it, in its rows
+    (a final period, a leading quote)."""
+    x0, y0, x1, y1 = region
+    reach = max(1, int(0.8 * unit))
+    right = np.flatnonzero(marks[y0:y1, x1:x1 + reach].any(axis=0))
+    left = np.flatnonzero(marks[y0:y1, max(0, x0 - reach):x0].any(axis=0))
+    return (max(0, x0 - reach) + int(left[0]) if left.size else x0, y0,
+            x1 + int(right[-1]) + 1 if right.size else x1, y1)
 
 
 def _pad(region: Region, width: int, height: int) -> LineBand:
@@ -433,13 +461,16 @@ def segment_page(binary: np.ndarray, *, min_height_px: int = 6, min_gap_px: int 
     ink, unit = clean_ink(binary)
     if unit == 0.0:
         return PageLines(Skew(0.0, page_w, page_h), (), 0.0)
-    angle = estimate_skew_deg(ink, max_angle_deg=max_skew_deg) if deskew else 0.0
+    angle = estimate_skew_deg(ink == TEXT_INK, max_angle_deg=max_skew_deg) if deskew else 0.0
     skew = Skew(angle, page_w, page_h)
     level = skew.rotate(ink, fill=0)
-    limit = max_lines + 1 if max_lines is not None else level.shape[0] * level.shape[1]
-    regions = _xy_cut(level, unit, min_height_px=min_height_px, min_gap_px=min_gap_px, limit=limit)
+    text = (level == TEXT_INK).view(np.uint8)
+    marks = level == MARK_INK
+    limit = max_lines + 1 if max_lines is not None else text.shape[0] * text.shape[1]
+    regions = _xy_cut(text, unit, min_height_px=min_height_px, min_gap_px=min_gap_px, limit=limit)
     canvas_w, canvas_h = skew.canvas_size
-    return PageLines(skew, tuple(_pad(r, canvas_w, canvas_h) for r in regions), unit)
+    return PageLines(skew, tuple(_pad(_widen_to_marks(r, marks, unit), canvas_w, canvas_h)
+                                 for r in regions), unit)
 
 
 def find_line_bands(binary: np.ndarray, *, min_height_px: int = 6, min_gap_px: int = 1,

@@ -9,6 +9,9 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
 from PIL import Image, ImageDraw, ImageFont
 
 from preprocess import PreprocessConfig, find_lines, prepare_lines
@@ -226,9 +229,10 @@ def test_noise_specks_do_not_become_lines() -> None:
 def test_thousands_of_blobs_finish_fast_and_are_bounded() -> None:
     rng = np.random.default_rng(1)
     gray = np.full((1600, 1600), 240, np.uint8)
-    for y, x in zip(rng.integers(0, 1590, 6000), rng.integers(0, 1590, 6000)):
+    for y, x in zip(rng.integers(0, 1590, 3000).tolist(), rng.integers(0, 1590, 3000).tolist()):
         size = int(rng.integers(3, 9))
         gray[y:y + size, x:x + size] = 15
+        cv2.circle(gray, (1599 - x, y), size // 2, 15, -1)
     t0 = time.perf_counter()
     bands = find_lines(gray, CFG, "page", max_lines=50)
     assert time.perf_counter() - t0 < 2.0
@@ -285,3 +289,40 @@ def test_skew_maps_a_box_back_onto_the_page() -> None:
     for x, y in page_pts:
         assert box.x0 <= x <= box.x1 and box.y0 <= y <= box.y1
     assert box.height > band.height  # axis-aligned bounding box of the rotated rectangle
+
+
+def test_sign_layout_reads_stacked_labels_top_to_bottom() -> None:
+    """Small labels stacked left and right of a large title, a second row below (a street sign)."""
+    spec = [((60, 40), "西", _font(30, cjk=True)), ((50, 90), "315", _font(26)),
+            ((180, 40), "愚园路", _font(80, cjk=True)), ((520, 40), "东", _font(30, cjk=True)),
+            ((510, 90), "309", _font(26)), ((60, 150), "W", _font(30)),
+            ((250, 150), "Yuyuan Rd.", _font(30)), ((540, 150), "E", _font(30))]
+    page = _render((640, 200), spec)
+    assert_matches(find_lines(page.image, CFG, "auto"), page.boxes, min_iou=0.45)
+
+
+def test_text_among_clutter_is_still_found() -> None:
+    """Outlined boxes (windows of a photo) down both margins leave no blank row, so the XY-cut
+    cannot split the page; the component-linking fallback still finds the lines in order."""
+    page = document_page(12)
+    image = page.image.copy()
+    rng = np.random.default_rng(3)
+    for _ in range(30):
+        y, height = int(rng.integers(0, image.shape[0] - 100)), int(rng.integers(40, 120))
+        for x in (int(rng.integers(0, 15)), int(rng.integers(800, 850))):
+            cv2.rectangle(image, (x, y), (x + 40, y + height), 0, 2)
+    assert_matches(find_lines(image, CFG, "page"), page.boxes)
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.tuples(st.integers(1, 80), st.integers(1, 120)).flatmap(
+    lambda shape: arrays(np.uint8, shape, elements=st.sampled_from([0, 255]))),
+    st.integers(0, 5))
+def test_find_line_bands_boxes_stay_in_the_frame(binary: np.ndarray, max_lines: int) -> None:
+    before = binary.copy()
+    bands = find_line_bands(binary, max_lines=max_lines)
+    assert len(bands) <= max_lines + 1
+    h, w = binary.shape
+    for b in bands:
+        assert 0 <= b.x0 < b.x1 <= w and 0 <= b.y0 < b.y1 <= h
+    assert np.array_equal(binary, before)
