@@ -16,7 +16,8 @@ from preprocess import prepare_lines
 from preprocess.config import PreprocessConfig
 from preprocess.decode import decode_image
 from service.cache import ResultCache
-from service.errors import InferenceError, MissingImageError, ModelUnavailableError
+from service.errors import (InferenceError, MissingImageError, ModelUnavailableError,
+                            UnprocessableImageError)
 from service.media import identify_image_format
 from service.options import OcrOptions
 from service.results import LineText, OcrResult, Timings
@@ -117,6 +118,11 @@ class OcrPipeline:
         t_decoded = time.perf_counter()
         crops = prepare_lines(image, self.settings.preprocess, mode=opts.mode, max_lines=opts.max_lines)
         t_prepared = time.perf_counter()
+        total_px = sum(c.image.shape[1] for c in crops)
+        if total_px > self.settings.max_total_line_px:
+            raise UnprocessableImageError(
+                f"the image's {len(crops)} text lines are {total_px} px long at model height; "
+                f"the limit is {self.settings.max_total_line_px} px")
         recognitions: list[Recognition] = []
         if crops:
             try:

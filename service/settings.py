@@ -32,6 +32,7 @@ ENV_NAMES: dict[str, str] = {
     "max_upload_bytes": "OCR_MAX_UPLOAD_BYTES",
     "max_pixels": "OCR_MAX_PIXELS",
     "max_lines": "OCR_MAX_LINES",
+    "max_total_line_px": "OCR_MAX_TOTAL_LINE_PX",
     "max_batch_files": "OCR_MAX_BATCH_FILES",
     "cache_entries": "OCR_CACHE_ENTRIES",
     "allowed_formats": "OCR_ALLOWED_FORMATS",
@@ -45,6 +46,7 @@ _INT_RANGES: dict[str, tuple[int, int]] = {
     "max_upload_bytes": (1024, 1024 * MIB),
     "max_pixels": (1, 500_000_000),
     "max_lines": (1, 10_000),
+    "max_total_line_px": (1024, 100_000_000),
     "max_batch_files": (1, 256),
     "cache_entries": (0, 1_000_000),
 }
@@ -59,6 +61,10 @@ class Settings:
     for working on the web UI): ``/readyz`` and ``/ocr`` answer 503 ``model_unavailable``.
     ``inference_threadpool``: under gevent, run inference on a one-thread native pool so the
     worker's event loop keeps serving ``/healthz`` (see gunicorn.conf.py for the measurement).
+    ``max_total_line_px``: bound on the summed width of an image's 32-px model-input lines.
+    Inference time is linear in it (~0.12 ms per column with one busy thread, measured), so it
+    bounds the worst-case request: 200 crafted lines of 4096 px would otherwise take ~100 s.
+    400k covers a dense A4 page at 300 dpi (~100 lines x ~2000 px) and costs ~50 s at worst.
     ``allowed_formats``: Pillow format names accepted for upload; MPO is the multi-picture JPEG
     that many phone cameras write. ``cache_entries=0`` disables storing results (identical
     concurrent uploads are still computed once).
@@ -73,6 +79,7 @@ class Settings:
     max_upload_bytes: int = 20 * MIB
     max_pixels: int = 40_000_000
     max_lines: int = 200
+    max_total_line_px: int = 400_000
     max_batch_files: int = 16
     cache_entries: int = 256
     allowed_formats: frozenset[str] = frozenset({"JPEG", "MPO", "PNG", "BMP", "WEBP", "TIFF"})

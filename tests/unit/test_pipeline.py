@@ -12,7 +12,8 @@ from PIL import Image
 
 from preprocess.errors import ImageDecodeError, ImageTooLargeError, TooManyLinesError
 from service.cache import ResultCache
-from service.errors import InferenceError, MissingImageError, ModelUnavailableError, UnsupportedMediaTypeError
+from service.errors import (InferenceError, MissingImageError, ModelUnavailableError, UnprocessableImageError,
+                            UnsupportedMediaTypeError)
 from service.options import OcrOptions
 from service.pipeline import OcrPipeline
 from service.settings import Settings
@@ -102,6 +103,16 @@ def test_too_many_lines_is_refused_before_recognition() -> None:
     with pytest.raises(TooManyLinesError, match="limit is 2"):
         pipeline.run(THREE_BARS, OcrOptions(mode="page", max_lines=2))
     assert fake.calls == 0
+
+
+def test_total_line_length_is_bounded_before_recognition() -> None:
+    fake = FakeRecognizer()
+    pipeline = OcrPipeline(replace(SETTINGS, max_total_line_px=2048), fake)
+    wide = encode(bars_image(3, width=2000))  # three ~1500-px lines
+    with pytest.raises(UnprocessableImageError, match="the limit is 2048 px"):
+        pipeline.run(wide, OcrOptions(mode="page"))
+    assert fake.calls == 0
+    assert len(pipeline.run(THREE_BARS, OcrOptions(mode="page")).lines) == 3
 
 
 @pytest.mark.parametrize(("data", "error", "fragment"), [

@@ -28,7 +28,7 @@ def test_from_env_parses_every_variable(tmp_path: Path) -> None:
         "OCR_MODEL_PATH": str(tmp_path / "m.onnx"), "OCR_CHARSET_PATH": str(tmp_path / "c.txt"),
         "OCR_REQUIRE_MODEL": "false", "OCR_ORT_THREADS": "2", "OCR_BATCH_SIZE": "8",
         "OCR_INFERENCE_THREADPOOL": "off", "OCR_MAX_UPLOAD_BYTES": "1_048_576",
-        "OCR_MAX_PIXELS": "1000000", "OCR_MAX_LINES": "50", "OCR_MAX_BATCH_FILES": "4",
+        "OCR_MAX_PIXELS": "1000000", "OCR_MAX_LINES": "50", "OCR_MAX_TOTAL_LINE_PX": "5000", "OCR_MAX_BATCH_FILES": "4",
         "OCR_CACHE_ENTRIES": "0", "OCR_ALLOWED_FORMATS": "jpg, png,tif",
         "PROMETHEUS_MULTIPROC_DIR": str(tmp_path), "UNRELATED": "x",
     }
@@ -37,6 +37,7 @@ def test_from_env_parses_every_variable(tmp_path: Path) -> None:
     assert s.require_model is False and s.inference_threadpool is False
     assert (s.ort_intra_threads, s.batch_size, s.max_upload_bytes) == (2, 8, 1_048_576)
     assert (s.max_pixels, s.max_lines, s.max_batch_files, s.cache_entries) == (1_000_000, 50, 4, 0)
+    assert s.max_total_line_px == 5000
     assert s.allowed_formats == frozenset({"JPEG", "PNG", "TIFF"})
     assert s.prometheus_multiproc_dir == tmp_path
 
@@ -50,6 +51,7 @@ def test_from_env_parses_every_variable(tmp_path: Path) -> None:
     ("OCR_MAX_UPLOAD_BYTES", "-1", "got -1"),
     ("OCR_MAX_LINES", "0", "1..10000"),
     ("OCR_CACHE_ENTRIES", "-5", "got -5"),
+    ("OCR_MAX_TOTAL_LINE_PX", "100", "1024..100000000"),
     ("OCR_MAX_BATCH_FILES", "1000", "1..256"),
     ("OCR_REQUIRE_MODEL", "maybe", "got 'maybe'"),
     ("OCR_INFERENCE_THREADPOOL", "2", "got '2'"),

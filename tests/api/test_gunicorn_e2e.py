@@ -1,0 +1,43 @@
+"""The service under real gunicorn (marker e2e): gevent loop responsiveness during inference,
+and /metrics aggregated over several workers (prometheus multiprocess mode)."""
+from __future__ import annotations
+
+import re
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from service.settings import Settings
+from tests.fakes import bars_image, encode
+from tools.measure_healthz import gunicorn_server, long_page_png, measure, post_image
+
+pytestmark = pytest.mark.e2e
+
+if not Settings().model_path.is_file():
+    pytest.skip(f"{Settings().model_path} does not exist yet", allow_module_level=True)
+
+
+def test_healthz_stays_responsive_during_a_long_inference(tmp_path: Path) -> None:
+    result = measure(threadpool=True, page=long_page_png(30), log_path=tmp_path / "gunicorn.log")
+    assert result.ocr_status == 200
+    assert result.healthz_polls >= 3, result  # the OCR request really overlapped the polling
+    assert result.healthz_max_ms < 500, result  # measured 40 ms; inline inference blocks for seconds
+
+
+def test_metrics_add_up_over_two_workers(tmp_path: Path) -> None:
+    log_path = tmp_path / "gunicorn.log"
+    with gunicorn_server({"WEB_CONCURRENCY": "2"}, log_path) as url:
+        for i in range(6):
+            status, _ = post_image(f"{url}/ocr", encode(bars_image(1 + i % 3)), {}, timeout_s=60)
+            assert status == 200
+        totals = set()
+        for _ in range(4):  # whichever worker answers, it reports both workers' counts
+            with urllib.request.urlopen(f"{url}/metrics", timeout=10) as response:
+                text = response.read().decode()
+            match = re.search(r'ocr_http_requests_total\{endpoint="api.ocr",method="POST",status="200"\} (\S+)', text)
+            assert match, text[:2000]
+            totals.add(float(match.group(1)))
+        assert totals == {6.0}
+    log = log_path.read_text()
+    assert log.count('"event": "worker_ready"') >= 2 and '"workers": 2' in log
