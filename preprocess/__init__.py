@@ -72,8 +72,9 @@ def find_page_lines(gray: np.ndarray, cfg: PreprocessConfig, mode: Mode = "auto"
     """Lines of a gray image in reading order, in the deskewed frame of the returned ``skew``.
 
     ``line``: the whole image is one line. ``page``: whatever the segmenter finds (maybe none).
-    ``auto``: the segmenter's lines when it finds stacked lines, else the whole image (so a plate,
-    a scanned line or a short sign crop stays one line, untouched).
+    ``auto``: the segmenter's lines when it finds stacked lines; otherwise one line: the whole
+    image (so a plate, a scanned line or a short sign crop stays untouched), or, when the text
+    fills less than half the image's height (one line in a large screenshot), the box around it.
     """
     h, w = gray.shape
     whole = PageLines(Skew(0.0, w, h), (LineBand(0, 0, w, h),), 0.0)
@@ -83,6 +84,11 @@ def find_page_lines(gray: np.ndarray, cfg: PreprocessConfig, mode: Mode = "auto"
                          min_gap_px=cfg.min_band_gap_px, max_lines=max_lines)
     if mode == "page" or not _is_single_line(found.lines, found.skew.canvas_size[1]):
         return found
+    if found.lines:
+        union = LineBand(min(b.x0 for b in found.lines), min(b.y0 for b in found.lines),
+                         max(b.x1 for b in found.lines), max(b.y1 for b in found.lines))
+        if 2 * union.height < found.skew.canvas_size[1]:
+            return PageLines(found.skew, (union,), found.unit_px)
     return whole
 
 

@@ -3,11 +3,12 @@
 No learned detector: it is fast, has no weights, and covers documents, screenshots and receipts,
 which are the service's main inputs. The steps, all in numpy/OpenCV:
 
-1. ``clean_ink``: connected components of the ink; specks, page-sized blobs (photos, frames) and
-   long thin rules (underlines, table and column rules) are dropped. The height-weighted median
-   component height is the page's *unit* (about a Latin letter's height, most of a CJK
-   character's), and every later threshold is measured in units, so the same code works for
-   20-px and 200-px text.
+1. ``clean_ink``: connected components of the ink. Page-sized blobs (photos, frames) and long
+   thin rules (underlines, table and column rules) are dropped; marks smaller than 0.4 units
+   (periods, i-dots, specks) take no part in the layout and only widen the box of a line they
+   touch. The height-weighted median component height is the page's *unit* (about a Latin
+   letter's height, most of a CJK character's), and every later threshold is measured in units,
+   so the same code works for 20-px and 200-px text.
 2. ``estimate_skew_deg``: the rotation in [-5, 5] degrees that maximises the sum of squares of the
    horizontal projection profile (sharpest line peaks); coarse 0.25-degree steps, then 0.05.
 3. The cleaned ink is rotated by that angle (``Skew``), and a recursive XY-cut splits it:
@@ -17,14 +18,18 @@ which are the service's main inputs. The steps, all in numpy/OpenCV:
    wide), then at unusually wide row gaps (paragraphs, a title above columns), then row by row.
    The order of the cuts is the reading order: columns left to right, rows top to bottom,
    pieces of a row left to right.
+4. A region the XY-cut cannot split although it is several lines tall is text among clutter
+   (a street sign in a photo of a building): there, character-shaped components are linked to
+   same-sized neighbours on the same row (``_link_components``), and the chains become lines.
 
 Boxes come back in two frames: ``PageLines.lines`` in the deskewed frame (crop these with
 ``Skew.crop`` to get a level line) and ``find_line_bands`` in original page pixels, where each box
 is the axis-aligned bounding box of the deskewed line rectangle mapped back onto the page, so on a
 skewed page a long line's box is taller than the line and overlaps its neighbours' boxes.
 
-Work is bounded: one connected-component pass, a fixed number of projections for the skew, and
-the XY-cut stops as soon as it has found ``max_lines + 1`` lines.
+Work is bounded: one connected-component pass, a fixed number of projections for the skew, an
+XY-cut that stops as soon as it has found ``max_lines + 1`` lines, and a linking fallback that
+gives up on regions of more than MAX_LINK_COMPONENTS components.
 """
 from __future__ import annotations
 

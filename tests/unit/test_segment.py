@@ -326,3 +326,11 @@ def test_find_line_bands_boxes_stay_in_the_frame(binary: np.ndarray, max_lines: 
     for b in bands:
         assert 0 <= b.x0 < b.x1 <= w and 0 <= b.y0 < b.y1 <= h
     assert np.array_equal(binary, before)
+
+
+def test_one_line_in_a_large_image_gives_its_box() -> None:
+    page = _render((1000, 600), [((150, 280), _sentence(2, 6), _font(24))])
+    found = find_lines(page.image, CFG, "auto")
+    assert_matches(found, page.boxes)
+    crops = prepare_lines(page.image, CFG, mode="auto")
+    assert len(crops) == 1 and crops[0].box == (found[0].x0, found[0].y0, found[0].x1, found[0].y1)
