@@ -6,7 +6,11 @@ this checks that the real Recognizer is wired in: it loads, runs, reports itself
 from __future__ import annotations
 
 import io
+import json
+import subprocess
+import sys
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient
@@ -14,7 +18,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from model.recognizer import Recognizer
 from service import create_app
-from service.settings import Settings
+from service.settings import REPO_ROOT, Settings
 from tests.fakes import encode
 
 pytestmark = pytest.mark.e2e
@@ -71,3 +75,13 @@ def test_real_model_batch_keeps_order_and_isolates_a_bad_file(real_client: Flask
     body = real_client.post("/ocr/batch", data={"images": files}).get_json()
     assert [r["status"] for r in body["results"]] == [200, 415, 200]
     assert body["results"][2]["lines"] == []  # a blank image: no text is a 200 with no lines
+
+
+def test_cli_runs_the_real_model(real_settings: Settings, tmp_path: Path) -> None:
+    image_path = tmp_path / "invoice.jpg"
+    image_path.write_bytes(rendered_page())
+    run = subprocess.run([sys.executable, "-m", "service.cli", "--json", str(image_path)], cwd=REPO_ROOT,
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    [entry] = json.loads(run.stdout)
+    assert entry["success"] is True and entry["model"]["quantized"] is True
