@@ -39,9 +39,9 @@ RUN apt-get update \
 
 COPY --from=build /opt/venv /opt/venv
 
-# gunicorn.conf.py binds OCR_BIND when set, else 127.0.0.1:$PORT; in a container the service must
-# listen on every interface. PORT stays overridable (`-e PORT=8080`, as platforms that inject
-# PORT do).
+# gunicorn.conf.py binds OCR_BIND when set, else ${OCR_HOST:-127.0.0.1}:${PORT:-5000}. In a
+# container the service must listen on every interface; PORT stays overridable (`-e PORT=8080`,
+# as platforms that inject PORT expect).
 ENV PATH=/opt/venv/bin:$PATH \
     PYTHONUNBUFFERED=1 \
     PYTHONDONTWRITEBYTECODE=1 \

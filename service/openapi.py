@@ -12,7 +12,7 @@ _ERROR_CODES = {
     "400": ("bad_request", "missing or empty file field, unknown parameter or invalid value"),
     "413": ("payload_too_large", "request body over the upload limit, or image over the pixel limit"),
     "415": ("unsupported_media_type", "the bytes are not an image of an accepted format"),
-    "422": ("unprocessable_image", "more text lines than max_lines"),
+    "422": ("unprocessable_image", "more text lines than max_lines, or more line length than the server allows"),
     "500": ("internal_error", "inference_failed when the model runtime fails, else internal_error"),
     "503": ("model_unavailable", "the model is not loaded in this worker; see Retry-After"),
 }
