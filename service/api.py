@@ -34,6 +34,9 @@ def _request_options(settings: Settings) -> RequestOptions:
 
 
 def _missing(field: str) -> MissingImageError:
+    if field in request.form:
+        return MissingImageError(f"field '{field}' holds text, not a file; upload the image as a file "
+                                 f"(curl -F {field}=@photo.jpg)")
     got = sorted(request.files.keys())
     if got:
         return MissingImageError(f"no file in field '{field}'; got file field(s): {', '.join(got)}")

@@ -66,6 +66,7 @@ def image(data: bytes | Callable[[], bytes], name: str = "line.jpg") -> Callable
 CASES = [
     Case("missing field", 400, "bad_request", form={"mode": "auto"}),
     Case("wrong field name", 400, "bad_request", files=lambda: {"file": (io.BytesIO(THREE_BARS), "a.png")}),
+    Case("image sent as a text field", 400, "bad_request", form={"image": "line.jpg"}),
     Case("not multipart", 400, "bad_request", raw_body=b'{"image": "..."}', content_type="application/json"),
     Case("empty file", 400, "bad_request", files=image(b"")),
     Case("txt renamed jpg", 415, "unsupported_media_type", files=image(b"hello, this is text\n" * 20)),
