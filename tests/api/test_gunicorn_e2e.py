@@ -3,6 +3,7 @@ and /metrics aggregated over several workers (prometheus multiprocess mode)."""
 from __future__ import annotations
 
 import re
+import threading
 import urllib.request
 from pathlib import Path
 
@@ -41,3 +42,25 @@ def test_metrics_add_up_over_two_workers(tmp_path: Path) -> None:
         assert totals == {6.0}
     log = log_path.read_text()
     assert log.count('"event": "worker_ready"') >= 2 and '"workers": 2' in log
+
+
+def test_concurrent_identical_uploads_compute_once_per_worker(tmp_path: Path) -> None:
+    """Single flight under gevent: waiters block on the in-flight future cooperatively while the
+    first request's inference runs on the worker's thread pool."""
+    page = long_page_png(10)  # ~1 s of inference, so the 20 requests overlap it
+    statuses: list[int] = []
+    with gunicorn_server({"WEB_CONCURRENCY": "2"}, tmp_path / "gunicorn.log") as url:
+        def upload() -> None:
+            statuses.append(post_image(f"{url}/ocr", page, {"mode": "page"}, timeout_s=120)[0])
+
+        threads = [threading.Thread(target=upload) for _ in range(20)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=120)
+        with urllib.request.urlopen(f"{url}/metrics", timeout=10) as response:
+            text = response.read().decode()
+    assert statuses == [200] * 20
+    misses = float(re.search(r'ocr_cache_lookups_total\{result="miss"\} (\S+)', text).group(1))
+    hits = float(re.search(r'ocr_cache_lookups_total\{result="hit"\} (\S+)', text).group(1))
+    assert misses <= 2 and misses + hits == 20  # at most one computation per worker
