@@ -54,10 +54,19 @@ def binarize_page(gray: np.ndarray, cfg: PreprocessConfig) -> np.ndarray:
     return adaptive_threshold(page, block_size=block, c=cfg.threshold_c)
 
 
-def _is_single_line(lines: tuple[LineBand, ...], page_h: int) -> bool:
-    """True when no two lines are stacked (each pair shares at least half the shorter height),
-    or the image is hardly taller than its tallest line: the image is one line of text."""
-    if len(lines) < 2 or page_h <= 1.8 * max(b.height for b in lines):
+def _is_single_line(page: PageLines) -> bool:
+    """True when the image holds one line of text: no two lines are stacked (each pair shares at
+    least half the shorter height), or the image is hardly taller than its tallest line. Lines cut
+    off by the top or bottom edge (shorter than 0.7 of the tallest: a neighbour line caught in a
+    line crop) do not count."""
+    lines = page.lines
+    if len(lines) < 2:
+        return True
+    tallest = max(b.height for b in lines)
+    page_h = page.skew.page_h
+    lines = tuple(b for b, box in zip(lines, page.page_bands())
+                  if b.height >= 0.7 * tallest or 0 < box.y0 and box.y1 < page_h)
+    if len(lines) < 2 or page.skew.canvas_size[1] <= 1.8 * tallest:
         return True
     for i, a in enumerate(lines):
         for b in lines[i + 1:]:
@@ -82,7 +91,7 @@ def find_page_lines(gray: np.ndarray, cfg: PreprocessConfig, mode: Mode = "auto"
         return whole
     found = segment_page(binarize_page(gray, cfg), min_height_px=cfg.min_band_height_px,
                          min_gap_px=cfg.min_band_gap_px, max_lines=max_lines)
-    if mode == "page" or not _is_single_line(found.lines, found.skew.canvas_size[1]):
+    if mode == "page" or not _is_single_line(found):
         return found
     if found.lines:
         union = LineBand(min(b.x0 for b in found.lines), min(b.y0 for b in found.lines),

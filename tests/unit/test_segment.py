@@ -3,6 +3,7 @@ rendered line boxes: count, reading order and IoU."""
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -177,6 +178,15 @@ def test_receipt_reads_row_by_row() -> None:
     assert len(found) == 1 + 2 * n_rows
 
 
+@pytest.mark.parametrize("angle_deg", [-4.3, -2.0, 0.0, 1.2, 4.9])
+@pytest.mark.parametrize("make_page", [lambda: document_page(12), lambda: cjk_page(6)],
+                         ids=["latin", "cjk"])
+def test_estimate_skew_deg_undoes_the_rotation(angle_deg: float, make_page: Callable[[], Page]) -> None:
+    page = rotate_page(make_page(), angle_deg)
+    ink = (page.image < 128).astype(np.uint8)
+    assert abs(estimate_skew_deg(ink) + angle_deg) <= 0.2
+
+
 @pytest.mark.parametrize("angle_deg", [3.0, -3.0, 1.5])
 def test_skewed_page_is_levelled_and_boxes_map_back(angle_deg: float) -> None:
     level = document_page(24)
@@ -334,3 +344,11 @@ def test_one_line_in_a_large_image_gives_its_box() -> None:
     assert_matches(found, page.boxes)
     crops = prepare_lines(page.image, CFG, mode="auto")
     assert len(crops) == 1 and crops[0].box == (found[0].x0, found[0].y0, found[0].x1, found[0].y1)
+
+
+def test_line_crop_with_a_cut_off_neighbour_stays_one_line() -> None:
+    """A detector's line crop often catches the top of the next line at its bottom edge."""
+    font = _font(24)
+    page = _render((420, 52), [((10, 8), "STORE MGR TOM MILAZZO", font), ((40, 36), "THANK YOU", font)])
+    assert find_lines(page.image, CFG, "auto") == [LineBand(0, 0, 420, 52)]
+    assert len(find_lines(page.image, CFG, "page")) == 2
