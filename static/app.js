@@ -47,7 +47,8 @@
     galleryCount: $('gallery-count'), summary: $('batch-summary'), exportZip: $('export-zip-btn'),
     empty: $('empty-state'), detail: $('detail'), name: $('detail-name'), timing: $('detail-timing'),
     error: $('detail-error'), viewerImg: $('viewer-img'), boxLayer: $('box-layer'),
-    viewerNote: $('viewer-note'), lines: $('lines'), lineCount: $('line-count'),
+    viewerNote: $('viewer-note'), viewerWrap: $('viewer-wrap'), linesPanel: $('lines-panel'),
+    previewPanel: $('preview-panel'), lines: $('lines'), lineCount: $('line-count'),
     copyAll: $('copy-all-btn'), exportTxt: $('export-txt-btn'), exportJson: $('export-json-btn'),
     exportCsv: $('export-csv-btn'), blockSlider: $('block-slider'), blockValue: $('block-value'),
     cSlider: $('c-slider'), cValue: $('c-value'), previewCanvas: $('preview-canvas'),
@@ -64,7 +65,7 @@
       const item = {
         id: state.nextId++, file, name: file.name || 'image', url: URL.createObjectURL(file),
         status: 'pending', progress: 0, mode: null, result: null, lines: [], error: null,
-        roundTripMs: null, card: null,
+        roundTripMs: null, card: null, displayable: null, // null until the browser tried to show it
       };
       state.items.push(item);
       el.gallery.appendChild(buildCard(item));
@@ -135,7 +136,7 @@
     const c = item.card;
     c.li.dataset.status = item.status;
     c.li.classList.toggle('selected', item.id === state.selectedId);
-    c.li.setAttribute('aria-selected', String(item.id === state.selectedId));
+    c.li.setAttribute('aria-current', String(item.id === state.selectedId));
     let label = STATUS_LABELS[item.status];
     if (item.status === 'done') label += ` · ${item.lines.length} 行 / lines · ${item.result.time_ms} ms`;
     if (item.status === 'uploading') label += ` ${Math.round(item.progress * 100)}%`;
@@ -310,16 +311,21 @@
       if (r.cached) t += ' · 缓存 / cached';
       t += ` · 模式 / mode ${item.mode}`;
       el.timing.textContent = t;
+      const stages = r.timings || {};
+      el.timing.title = ['decode_ms', 'preprocess_ms', 'inference_ms']
+        .filter((k) => typeof stages[k] === 'number').map((k) => `${k}: ${stages[k]}`).join('\n');
     } else {
       el.timing.textContent = STATUS_LABELS[item.status];
+      el.timing.title = '';
     }
     el.error.hidden = !item.error;
     el.error.textContent = item.error ? errorText(item.error) + (item.error.requestId ? ` (request ${item.error.requestId})` : '') : '';
+    el.linesPanel.hidden = item.status !== 'done';
+    showViewer(item);
     if (el.viewerImg.dataset.itemId !== String(item.id)) {
       el.viewerImg.dataset.itemId = String(item.id);
-      el.viewerNote.hidden = true;
       el.boxLayer.replaceChildren();
-      el.viewerImg.src = item.url; // 'load' draws boxes and the preview
+      el.viewerImg.src = item.url; // 'load' draws boxes and the preview, 'error' hides them
     } else if (el.viewerImg.complete && el.viewerImg.naturalWidth) {
       drawBoxes(item);
       renderPreview(item, true);
@@ -327,12 +333,24 @@
     renderLines(item);
   }
 
+  /* The image, its boxes and the preview are shown only when the browser can display the file
+   * (a .txt has nothing to show; TIFF is accepted by the server but not shown by most browsers). */
+  function showViewer(item) {
+    el.viewerWrap.hidden = item.displayable === false && item.status === 'error';
+    el.viewerImg.hidden = item.displayable === false;
+    el.previewPanel.hidden = item.displayable !== true;
+    el.viewerNote.hidden = item.displayable !== false || item.status === 'error';
+    el.viewerNote.textContent = '浏览器无法显示此文件，识别结果仍会列出 / The browser cannot display this file; results are still listed.';
+  }
+
   function drawBoxes(item) {
     const img = el.viewerImg;
     el.boxLayer.replaceChildren();
-    const w = img.naturalWidth;
-    const h = img.naturalHeight;
-    if (!w || !h) return;
+    if (!img.naturalWidth || !img.naturalHeight) return;
+    // Boxes are in the server's upright image coordinates; the browser also applies EXIF.
+    const size = item.result && item.result.image;
+    const w = size && size.width > 0 ? size.width : img.naturalWidth;
+    const h = size && size.height > 0 ? size.height : img.naturalHeight;
     item.lines.forEach((line, i) => {
       if (!line.box || line.box.length !== 4) return;
       const [x0, y0, x1, y1] = line.box;
@@ -391,7 +409,11 @@
       num.textContent = String(i + 1);
       const text = document.createElement('span');
       text.className = 'line-text';
-      text.contentEditable = 'plaintext-only';
+      try {
+        text.contentEditable = 'plaintext-only';
+      } catch (_) {
+        text.contentEditable = 'true'; // browsers without plaintext-only; text is still read as textContent
+      }
       text.spellcheck = false;
       text.textContent = line.text;
       text.setAttribute('aria-label', `第 ${i + 1} 行 / line ${i + 1}`);
@@ -774,15 +796,18 @@
   el.viewerImg.addEventListener('load', () => {
     const item = selectedItem();
     if (!item || el.viewerImg.dataset.itemId !== String(item.id)) return;
+    item.displayable = true;
+    showViewer(item);
     drawBoxes(item);
     renderPreview(item, false);
   });
   el.viewerImg.addEventListener('error', () => {
+    const item = selectedItem();
+    if (!item || el.viewerImg.dataset.itemId !== String(item.id)) return;
+    item.displayable = false;
     el.boxLayer.replaceChildren();
-    el.previewCanvas.width = 0;
     el.crops.replaceChildren();
-    el.viewerNote.hidden = false;
-    el.viewerNote.textContent = '浏览器无法显示此文件，结果仍会列出 / The browser cannot display this file; results are still listed.';
+    showViewer(item);
   });
 
   el.fileInput.addEventListener('change', () => { addFiles(el.fileInput.files); el.fileInput.value = ''; });
