@@ -324,15 +324,17 @@ def _is_text_line(region: Region, unit: float, min_height_px: int) -> bool:
     return h >= max(min_height_px, 0.5 * unit) and w >= 2 and (h >= 0.7 * unit or w >= 1.5 * unit)
 
 
-def _is_clutter(ink: np.ndarray, region: Region, unit: float) -> bool:
-    """True for a region the XY-cut could not split that is too tall to be one line, even measured
-    in the unit of its own components (so a line of large title text is not clutter)."""
-    height = region[3] - region[1]
-    if height <= CLUTTER_UNITS * unit:
-        return False
+def _component_stats(ink: np.ndarray, region: Region) -> np.ndarray:
+    """(N, 5) int32 stats (x, y, w, h, area; region-relative) of the components of a region."""
     x0, y0, x1, y1 = region
-    n, _, stats, _ = cv2.connectedComponentsWithStats(ink[y0:y1, x0:x1], connectivity=8)
-    return n < 2 or height > CLUTTER_UNITS * _weighted_median(stats[1:, cv2.CC_STAT_HEIGHT])
+    return cv2.connectedComponentsWithStats(ink[y0:y1, x0:x1], connectivity=8)[2][1:]
+
+
+def _is_clutter(stats: np.ndarray, region: Region) -> bool:
+    """True for a region the XY-cut could not split that is too tall to be one line, measured in
+    the unit of its own components (so a line of large title text is not clutter)."""
+    height = region[3] - region[1]
+    return stats.shape[0] == 0 or height > CLUTTER_UNITS * _weighted_median(stats[:, cv2.CC_STAT_HEIGHT])
 
 
 class _UnionFind:
@@ -351,16 +353,15 @@ class _UnionFind:
         self.parent[self.find(i)] = self.find(j)
 
 
-def _link_components(ink: np.ndarray, region: Region, min_height_px: int) -> list[Region]:
+def _link_components(stats: np.ndarray, region: Region, min_height_px: int) -> list[Region]:
     """Lines of a region the XY-cut cannot split (text among the clutter of a photo): components
     of character shape (not bars, not outlines) are linked to neighbours of similar height on the
     same row (vertical overlap >= half the smaller height, height ratio <= 2, gap <= the taller
     height); chains of consistent height are lines, in reading order: three or more components,
     or two whose tops and bottoms agree (a random pair of blobs rarely does)."""
     x0, y0, x1, y1 = region
-    _, _, stats, _ = cv2.connectedComponentsWithStats(ink[y0:y1, x0:x1], connectivity=8)
-    bx, by, bw, bh = (stats[1:, k].astype(np.int64) for k in range(4))
-    fill = stats[1:, cv2.CC_STAT_AREA] / np.maximum(1, bw * bh)
+    bx, by, bw, bh = (stats[:, k].astype(np.int64) for k in range(4))
+    fill = stats[:, cv2.CC_STAT_AREA] / np.maximum(1, bw * bh)
     glyph = (bh >= min_height_px) & (bw <= 3 * bh) & (bh <= 6 * bw) & (bh <= 0.5 * (y1 - y0)) & (fill > 0.12)
     idx = np.flatnonzero(glyph)
     if idx.size < 2 or idx.size > MAX_LINK_COMPONENTS:
@@ -426,9 +427,12 @@ def _xy_cut(ink: np.ndarray, unit: float, *, min_height_px: int, min_gap_px: int
         region = stack.pop()
         children = _split(ink, region, unit, min_gap_px)
         if children is None:
-            if _is_clutter(ink, region, unit):
-                lines.extend(_link_components(ink, region, min_height_px)[:limit - len(lines)])
-            elif _is_text_line(region, unit, min_height_px):
+            if region[3] - region[1] > CLUTTER_UNITS * unit:  # maybe text among clutter
+                stats = _component_stats(ink, region)
+                if _is_clutter(stats, region):
+                    lines.extend(_link_components(stats, region, min_height_px)[:limit - len(lines)])
+                    continue
+            if _is_text_line(region, unit, min_height_px):
                 lines.append(region)
             continue
         trimmed = [t for t in (_trim(ink, *c) for c in children) if t is not None]

@@ -243,18 +243,16 @@ def test_thousands_of_blobs_finish_fast_and_are_bounded() -> None:
         size = int(rng.integers(3, 9))
         gray[y:y + size, x:x + size] = 15
         cv2.circle(gray, (1599 - x, y), size // 2, 15, -1)
-    t0 = time.perf_counter()
+    t0 = time.process_time()  # CPU time: robust to other jobs on the machine
     bands = find_lines(gray, CFG, "page", max_lines=50)
-    assert time.perf_counter() - t0 < 2.0
     assert len(bands) <= 51
-    t0 = time.perf_counter()
     try:
         crops = prepare_lines(gray, CFG, mode="auto", max_lines=50)
     except TooManyLinesError:
         pass
     else:
         assert len(crops) <= 50
-    assert time.perf_counter() - t0 < 2.0
+    assert time.process_time() - t0 < 3.0
 
 
 def test_too_many_lines_stops_early_and_raises() -> None:
@@ -273,12 +271,15 @@ def test_prepare_lines_boxes_and_crops() -> None:
         assert crop.image.dtype == np.uint8 and crop.image.shape[0] == CFG.line_height_px
 
 
-def test_large_page_is_segmented_at_reduced_size_with_boxes_in_original_pixels() -> None:
-    page = document_page(10, size_px=20)
-    big = cv2.resize(page.image, None, fx=4, fy=4, interpolation=cv2.INTER_CUBIC)
-    crops = prepare_lines(big, PreprocessConfig(max_page_side_px=1200), mode="page")
-    expected = [(4 * x0, 4 * y0, 4 * x1, 4 * y1) for x0, y0, x1, y1 in page.boxes]
-    assert_matches([LineBand(*c.box) for c in crops], expected)
+@pytest.mark.parametrize("angle_deg", [0.0, 2.5])
+def test_large_page_is_segmented_at_reduced_size_with_boxes_in_original_pixels(angle_deg: float) -> None:
+    page = rotate_page(document_page(10, size_px=20), angle_deg)
+    big = cv2.resize(page.image, None, fx=3, fy=3, interpolation=cv2.INTER_CUBIC)
+    crops = prepare_lines(big, PreprocessConfig(max_page_side_px=1000), mode="page")
+    expected = [(3 * x0, 3 * y0, 3 * x1, 3 * y1) for x0, y0, x1, y1 in page.boxes]
+    assert_matches([LineBand(*c.box) for c in crops], expected, min_iou=0.45)
+    small_w = [c.image.shape[1] for c in prepare_lines(page.image, CFG, mode="page")]
+    assert np.allclose([c.image.shape[1] for c in crops], small_w, rtol=0.12)  # levelled at any scale
 
 
 def test_skew_crop_without_rotation_is_a_slice() -> None:
