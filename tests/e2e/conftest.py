@@ -24,6 +24,8 @@ from typing import TYPE_CHECKING
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 
+from service.settings import Settings
+
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Dialog, Page
 
@@ -78,6 +80,9 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
 @pytest.fixture(scope="session")
 def gunicorn_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """Base URL of a real gunicorn server started from gunicorn.conf.py (one worker)."""
+    model_path = Settings.from_env().model_path
+    if not model_path.is_file():
+        pytest.skip(f"{model_path} does not exist yet")
     port = _free_port()
     log_path = tmp_path_factory.mktemp("gunicorn") / "gunicorn.log"
     env = {
