@@ -46,11 +46,11 @@ SKEW_MAX_POINTS = 20_000
 PIECE_GAP_UNITS = 1.6  # a gap this wide splits a row into separate boxes
 ROW_PIECE_GAP_FRACTION = 0.7  # ... and at least this fraction of the row's height
 GUTTER_UNITS = 1.2  # the narrowest column gutter, when the region has >= 4 rows
-COLUMN_MIN_WIDTH_UNITS = 8.0
+COLUMN_MIN_WIDTH_UNITS = 8.0  # narrower blocks (prices, labels) are read row by row
 TEXT_INK, MARK_INK = 1, 2  # pixel classes of clean_ink
 TALL_ROW_UNITS = 2.2  # a row this tall may be two lines bridged by a speck
 CLUTTER_UNITS = 3.0  # an unsplittable region this tall is text among clutter (a photo)
-MAX_LINK_COMPONENTS = 5000  # narrower blocks (prices, labels) are read row by row
+MAX_LINK_COMPONENTS = 5000  # beyond this a clutter region is noise, not text
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,8 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from preprocess import PreprocessConfig, prepare_line
-from preprocess.enhance import adaptive_threshold, equalize_histogram, is_light_on_dark, normalize_polarity, to_grayscale
+from preprocess.enhance import (adaptive_threshold, equalize_histogram, is_light_on_dark, normalize_polarity,
+                                to_grayscale)
 from preprocess.resize import pad_batch, resize_to_height
 
 CFG = PreprocessConfig()
@@ -45,7 +46,8 @@ def test_adaptive_threshold_marks_strokes_as_ink() -> None:
     assert (binary[2, :] == 255).all()  # paper
 
 
-@pytest.mark.parametrize("h,w", [(10, 300), (64, 64), (100, 2000), (7, 3), (200, 50), (1, 1), (1, 40), (40, 1)])
+@pytest.mark.parametrize("h,w", [(10, 300), (64, 64), (100, 2000), (7, 3), (200, 50), (1, 1), (1, 40),
+                                 (40, 1)])
 @pytest.mark.parametrize("height_px", [32, 64])
 def test_resize_to_height_keeps_aspect_ratio(h: int, w: int, height_px: int) -> None:
     line = np.random.default_rng(h * w).integers(0, 256, (h, w), dtype=np.uint8)
