@@ -52,7 +52,7 @@
     copyAll: $('copy-all-btn'), exportTxt: $('export-txt-btn'), exportJson: $('export-json-btn'),
     exportCsv: $('export-csv-btn'), blockSlider: $('block-slider'), blockValue: $('block-value'),
     cSlider: $('c-slider'), cValue: $('c-value'), previewCanvas: $('preview-canvas'),
-    crops: $('crops'), toast: $('toast'), modelInfo: $('model-info'),
+    crops: $('crops'), cropsTitle: $('crops-title'), toast: $('toast'), modelInfo: $('model-info'),
   };
 
   const state = { items: [], selectedId: null, nextId: 1, running: false, pasteCount: 0 };
@@ -293,7 +293,7 @@
 
   function showModel(model) {
     const parts = [model.name, model.version].filter(Boolean).map(String);
-    if (model.quantized === true) parts.push('int8');
+    if (model.quantized === true && !parts.some((p) => p.includes('int8'))) parts.push('int8');
     el.modelInfo.textContent = `模型 / model: ${parts.join(' ')}`;
   }
 
@@ -778,6 +778,7 @@
       fig.append(cap, crop);
       el.crops.appendChild(fig);
     });
+    el.cropsTitle.hidden = el.crops.childElementCount === 0;
   }
 
   let previewFrame = 0;
@@ -807,6 +808,7 @@
     item.displayable = false;
     el.boxLayer.replaceChildren();
     el.crops.replaceChildren();
+    el.cropsTitle.hidden = true;
     showViewer(item);
   });
 

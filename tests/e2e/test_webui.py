@@ -204,14 +204,15 @@ def test_edit_copy_and_export_txt_json_csv(ui: PageProbe, text_png: Callable[...
     upload(page, [("receipt.png", "image/png", image.png)])
     recognize(page, 1)
     first = page.locator("#lines li.line").nth(0)
-    first.locator(".line-text").fill("Edited 编辑 line")
+    edited = '=HYPERLINK("x"), 编辑'  # quotes, a comma and a spreadsheet formula
+    first.locator(".line-text").fill(edited)
     expect(first).to_have_class(re.compile(r"\bedited\b"))
     texts = line_texts(page)
-    assert texts == ["Edited 编辑 line", TWO_LINES[1]]
+    assert texts == [edited, TWO_LINES[1]]
 
     first.locator(".line-copy").click()
     expect(page.locator("#toast")).to_contain_text("已复制 / Copied")
-    assert page.evaluate("navigator.clipboard.readText()") == "Edited 编辑 line"
+    assert page.evaluate("navigator.clipboard.readText()") == edited
     page.click("#copy-all-btn")
     page.wait_for_function("async (t) => (await navigator.clipboard.readText()) === t", arg="\n".join(texts))
 
@@ -224,7 +225,8 @@ def test_edit_copy_and_export_txt_json_csv(ui: PageProbe, text_png: Callable[...
     assert isinstance(exported["time_ms"], int) and isinstance(exported["round_trip_ms"], int)
     name, data = read_download(page, "#export-csv-btn")
     rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
-    assert name == "receipt.csv" and [r[2] for r in rows[1:]] == texts
+    # a leading '=' is neutralised so a spreadsheet shows the text instead of evaluating it
+    assert name == "receipt.csv" and [r[2] for r in rows[1:]] == ["'" + edited, texts[1]]
 
     # Without the async clipboard API the selection + execCommand('copy') fallback is used.
     page.evaluate("""() => {
