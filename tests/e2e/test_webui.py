@@ -197,6 +197,24 @@ def test_unsupported_and_oversized_files_get_clear_errors(ui: PageProbe, max_upl
     expect(page.locator("#detail-error")).to_contain_text("request ")  # the request id, for support
 
 
+def test_a_format_the_browser_cannot_show_still_gets_its_result(
+    ui: PageProbe, text_png: Callable[..., TextImage]
+) -> None:
+    """TIFF is accepted by the server but not displayed by Chromium: the result is listed, the
+    image area explains why it is empty, and the (browser-computed) preview is hidden."""
+    page = ui.page
+    buf = io.BytesIO()
+    with Image.open(io.BytesIO(text_png(["Scanned page"]).png)) as image:
+        image.save(buf, "TIFF")
+    upload(page, [("scan.tif", "image/tiff", buf.getvalue())])
+    recognize(page, 1)
+    expect(page.locator("#gallery li.card[data-status=done]")).to_have_count(1)
+    expect(page.locator("#viewer-note")).to_be_visible()
+    expect(page.locator("#viewer-note")).to_contain_text("cannot display")
+    expect(page.locator("#lines-panel")).to_be_visible()
+    expect(page.locator("#preview-panel")).to_be_hidden()
+
+
 def test_edit_copy_and_export_txt_json_csv(ui: PageProbe, text_png: Callable[..., TextImage]) -> None:
     page = ui.page
     image = text_png(TWO_LINES)
