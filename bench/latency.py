@@ -9,6 +9,8 @@ import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
 
+from pathlib import Path
+
 import httpx
 import numpy as np
 
@@ -16,6 +18,8 @@ from bench.client import OcrReply, post_ocr, unique_png
 from bench.data import LineItem, PageItem
 from bench.pages import PageRenderer
 from bench.scoring import fit_line, percentile, score_page, summarize_ms
+from model.recognizer import Recognizer
+from preprocess import PreprocessConfig, prepare_lines
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +64,20 @@ def rec_per_line(readers: Mapping[str, object], lines: Sequence[LineItem], *,
                 return single(image) if single is not None else reader.read_lines([image])  # type: ignore[attr-defined]
             timings += time_calls(call, repeats=repeats, warmup=1)
         out[name] = summarize_ms(timings)
+    return out
+
+
+def batch_sizes(model_path: Path, charset_path: Path, page: PageItem, cfg: PreprocessConfig, *,
+                sizes: Sequence[int], threads: int, repeats: int) -> dict[str, object]:
+    """Our recognizer on one page's line crops at several ``batch_size`` values (in-process):
+    ms per line, to check the service's default (padding to the widest line and larger tensors
+    can cost more than the per-call overhead batching saves)."""
+    crops = [c.image for c in prepare_lines(page.image, cfg)]
+    out: dict[str, object] = {"page": page.item_id, "lines": len(crops)}
+    for size in sizes:
+        rec = Recognizer(model_path, charset_path, intra_threads=threads, batch_size=size)
+        p50 = summarize_ms(time_calls(lambda r=rec: r.recognize(crops), repeats=repeats, warmup=1))["p50_ms"]
+        out[str(size)] = {"p50_ms": p50, "ms_per_line": round(p50 / max(1, len(crops)), 2)}
     return out
 
 

@@ -45,6 +45,13 @@ def encode_png(rgb: np.ndarray) -> bytes:
     return enc.tobytes()
 
 
+def _probe_image() -> np.ndarray:
+    """A small BGR image with printed text, for warm-up runs."""
+    probe = np.full((48, 160, 3), 255, dtype=np.uint8)
+    cv2.putText(probe, "OCR 42", (5, 36), cv2.FONT_HERSHEY_SIMPLEX, 1.0, (0, 0, 0), 2)
+    return probe
+
+
 def _clean(lines: Sequence[str]) -> list[str]:
     return [t.strip() for t in lines if t and t.strip()]
 
@@ -106,6 +113,7 @@ class RapidV4Reader:
         self.name = "RapidOCR PP-OCRv4"
         self.threads = threads
         self.engine = RapidOCR(intra_op_num_threads=threads, inter_op_num_threads=1)
+        self.engine(_probe_image())  # warm-up: ORT's first run allocates, as ours does in warm_up()
 
     def describe(self) -> dict[str, object]:
         import rapidocr_onnxruntime
@@ -152,9 +160,7 @@ class RapidV3Reader:
                 "EngineConfig.onnxruntime.intra_op_num_threads": threads,
                 "EngineConfig.onnxruntime.inter_op_num_threads": 1,
             })
-            probe = np.full((48, 160, 3), 255, dtype=np.uint8)
-            cv2.putText(probe, "OCR 42", (5, 36), cv2.FONT_HERSHEY_SIMPLEX, 1.0, (0, 0, 0), 2)
-            self.engine(probe)  # loads det/cls/rec lazily; a missing model would download here
+            self.engine(_probe_image())  # loads det/cls/rec lazily; a missing model would download here
         except Exception as exc:  # noqa: BLE001 - any failure means "cannot be measured offline"
             raise PeerUnavailableError(f"rapidocr {self.version} could not run offline: "
                                        f"{type(exc).__name__}: {exc}") from exc

@@ -68,10 +68,10 @@ QUICK = Budget(real_dev_per_lang=3, synth_lines=12, document_lines=20, fixed_rep
                line_latency_items=3, line_latency_repeats=2, page_repeats=2,
                load_levels=(1, 4, 16, 64), load_miss_requests=(4, 8, 16, 64),
                load_hit_requests=(20, 40, 64, 128), load_time_limit_s=20.0, scaling_repeats=2)
-FULL = Budget(real_dev_per_lang=None, synth_lines=200, document_lines=30, fixed_repeats=200,
-              line_latency_items=20, line_latency_repeats=3, page_repeats=5,
+FULL = Budget(real_dev_per_lang=None, synth_lines=200, document_lines=30, fixed_repeats=100,
+              line_latency_items=12, line_latency_repeats=2, page_repeats=3,
               load_levels=(1, 4, 16, 64), load_miss_requests=(24, 48, 128, 256),
-              load_hit_requests=(200, 400, 640, 1280), load_time_limit_s=60.0, scaling_repeats=8)
+              load_hit_requests=(200, 400, 640, 1280), load_time_limit_s=45.0, scaling_repeats=6)
 
 
 def _sections(raw: str) -> tuple[str, ...]:
@@ -179,6 +179,10 @@ def run(args: argparse.Namespace) -> dict[str, object]:
             "per_line": {str(t): latency.rec_per_line(r, probe_lines, repeats=budget.line_latency_repeats)
                          for t, r in readers.items()},
             "per_line_items": [it.item_id for it in probe_lines],
+            "batch_size": latency.batch_sizes(args.model_dir / "crnn.int8.onnx", args.model_dir / "charset.txt",
+                                              renderer.uniform_page(budget.document_lines), base[OURS_INT8].cfg,
+                                              sizes=(1, 4, 8, 32), threads=base_threads,
+                                              repeats=max(2, budget.page_repeats)),
         }
 
     if {"pages", "load", "scaling"} & set(args.only):
