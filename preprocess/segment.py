@@ -6,7 +6,7 @@ which are the service's main inputs. The steps, all in numpy/OpenCV:
 1. ``clean_ink``: connected components of the ink. Page-sized blobs (photos, frames) and long
    thin rules (underlines, table and column rules) are dropped; marks smaller than 0.4 units
    (periods, i-dots, specks) take no part in the layout and only widen the box of a line they
-   touch. The height-weighted median component height is the page's *unit* (about a Latin
+   touch. The typical component height (``_typical_height``) is the page's *unit* (about a Latin
    letter's height, most of a CJK character's), and every later threshold is measured in units,
    so the same code works for 20-px and 200-px text.
 2. ``estimate_skew_deg``: the rotation in [-5, 5] degrees that maximises the sum of squares of the
@@ -147,13 +147,15 @@ class PageLines:
         return [self.skew.to_page(b) for b in self.lines]
 
 
-def _weighted_median(heights: np.ndarray) -> float:
-    """Height-weighted median of component heights: the height at which half of the rows covered
-    by components belong to taller ones. Unlike the plain median it is not pulled down by many
-    specks, and unlike an area weighting one large picture does not dominate it."""
-    order = np.sort(heights).astype(np.float64)
-    cumulative = np.cumsum(order)
-    return float(order[np.searchsorted(cumulative, cumulative[-1] / 2)])
+def _typical_height(stats: np.ndarray) -> float:
+    """Typical letter height of components (rows of cv2 stats): the height-weighted median (the
+    height at which half the rows covered by components belong to taller ones) over components at
+    least 0.3 of the 90th-percentile height. Specks, dot leaders and i-dots are many but short, so
+    they neither count nor drag it down; one large picture weighs only its height."""
+    heights = stats[:, cv2.CC_STAT_HEIGHT]
+    heights = np.sort(heights[heights >= 0.3 * np.percentile(heights, 90)]).astype(np.float64)
+    cumulative = np.cumsum(heights)
+    return float(heights[np.searchsorted(cumulative, cumulative[-1] / 2)])
 
 
 def clean_ink(binary: np.ndarray) -> tuple[np.ndarray, float]:
@@ -161,7 +163,8 @@ def clean_ink(binary: np.ndarray) -> tuple[np.ndarray, float]:
 
     ``ink  # (H, W) uint8``: TEXT_INK for text-sized components, MARK_INK for small marks
     (periods, i-dots, specks: they only widen a line's box), 0 for paper and for dropped blobs
-    and rules. ``unit_px``: height-weighted median height of the text components; 0.0 when none.
+    and rules. ``unit_px``: typical height of the text components (see _typical_height); 0.0 when
+    none.
     """
     ink = (binary < 128).astype(np.uint8)
     page_h, page_w = ink.shape
@@ -174,7 +177,7 @@ def clean_ink(binary: np.ndarray) -> tuple[np.ndarray, float]:
     sized &= ~((w > 0.6 * page_w) & (h > 0.6 * page_h) & (n > 8))
     if not sized.any():
         return np.zeros_like(ink), 0.0
-    unit = _weighted_median(h[sized])
+    unit = _typical_height(stats[1:][sized])
     small = np.maximum(w, h) < 0.4 * unit
     keep = sized & ~small
     keep &= ~((h > 8 * unit) & (h > 0.3 * page_h))  # pictures, logos, vertical bars
@@ -182,7 +185,7 @@ def clean_ink(binary: np.ndarray) -> tuple[np.ndarray, float]:
     keep &= ~((h >= 10 * w) & (w <= 0.6 * unit) & (h > 4 * unit))  # vertical rules
     if not keep.any():
         return np.zeros_like(ink), 0.0
-    unit = _weighted_median(h[keep])
+    unit = _typical_height(stats[1:][keep])
     lut = np.concatenate([[0], np.where(keep, TEXT_INK, np.where(small, MARK_INK, 0))]).astype(np.uint8)
     return lut[labels], unit
 
@@ -245,7 +248,7 @@ def _merge_thin_runs(rows: list[tuple[int, int]], unit: float) -> list[tuple[int
         gap_up = s - merged[i - 1][1] if i > 0 else math.inf
         gap_down = merged[i + 1][0] - e if i + 1 < len(merged) else math.inf
         gap, j = min((gap_up, i - 1), (gap_down, i + 1))
-        if gap > 0.5 * ref_h:
+        if gap > 0.3 * ref_h:
             i += 1
             continue
         lo, hi = sorted((i, j))
@@ -324,17 +327,16 @@ def _is_text_line(region: Region, unit: float, min_height_px: int) -> bool:
     return h >= max(min_height_px, 0.5 * unit) and w >= 2 and (h >= 0.7 * unit or w >= 1.5 * unit)
 
 
-def _component_stats(ink: np.ndarray, region: Region) -> np.ndarray:
-    """(N, 5) int32 stats (x, y, w, h, area; region-relative) of the components of a region."""
-    x0, y0, x1, y1 = region
-    return cv2.connectedComponentsWithStats(ink[y0:y1, x0:x1], connectivity=8)[2][1:]
+def _component_stats(mask: np.ndarray) -> np.ndarray:
+    """(N, 5) int32 stats (x, y, w, h, area) of the 8-connected components of a 0/1 mask."""
+    return cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)[2][1:]
 
 
 def _is_clutter(stats: np.ndarray, region: Region) -> bool:
     """True for a region the XY-cut could not split that is too tall to be one line, measured in
     the unit of its own components (so a line of large title text is not clutter)."""
     height = region[3] - region[1]
-    return stats.shape[0] == 0 or height > CLUTTER_UNITS * _weighted_median(stats[:, cv2.CC_STAT_HEIGHT])
+    return stats.shape[0] == 0 or height > CLUTTER_UNITS * _typical_height(stats)
 
 
 class _UnionFind:
@@ -357,8 +359,9 @@ def _link_components(stats: np.ndarray, region: Region, min_height_px: int) -> l
     """Lines of a region the XY-cut cannot split (text among the clutter of a photo): components
     of character shape (not bars, not outlines) are linked to neighbours of similar height on the
     same row (vertical overlap >= half the smaller height, height ratio <= 2, gap <= the taller
-    height); chains of consistent height are lines, in reading order: three or more components,
-    or two whose tops and bottoms agree (a random pair of blobs rarely does)."""
+    height). A chain's letters (members at least half its tallest) make a line when there are
+    three or more, or two whose tops and bottoms agree (a random pair of blobs rarely does).
+    Lines come in reading order."""
     x0, y0, x1, y1 = region
     bx, by, bw, bh = (stats[:, k].astype(np.int64) for k in range(4))
     fill = stats[:, cv2.CC_STAT_AREA] / np.maximum(1, bw * bh)
@@ -385,10 +388,13 @@ def _link_components(stats: np.ndarray, region: Region, min_height_px: int) -> l
     members: dict[int, list[int]] = {}
     for i in range(idx.size):
         members.setdefault(groups.find(i), []).append(i)
-    chains = [np.array(v) for v in members.values()
-              if len(v) >= 3 or (len(v) == 2 and tight[v].all())]
-    boxes = [(int(left[m].min()), int(top[m].min()), int(right[m].max()), int(bottom[m].max()))
-             for m in chains if height[m].max() <= 2.5 * height[m].min()]
+    boxes = []
+    for chain in members.values():
+        core = np.array(chain)
+        core = core[height[core] >= 0.5 * height[core].max()]  # a chain's letters, not its specks
+        if core.size >= 3 or (core.size == 2 and tight[core].all()):
+            boxes.append((int(left[core].min()), int(top[core].min()),
+                          int(right[core].max()), int(bottom[core].max())))
     return [(x0 + a, y0 + b, x0 + c, y0 + d) for a, b, c, d in _reading_order(boxes)]
 
 
@@ -417,9 +423,10 @@ def _reading_order(boxes: list[Region]) -> list[Region]:
     return ordered
 
 
-def _xy_cut(ink: np.ndarray, unit: float, *, min_height_px: int, min_gap_px: int,
+def _xy_cut(ink: np.ndarray, marks: np.ndarray, unit: float, *, min_height_px: int, min_gap_px: int,
             limit: int) -> list[Region]:
-    """Text-line regions of an ink mask in reading order; stops after ``limit`` lines."""
+    """Text-line regions of an ink mask in reading order; stops after ``limit`` lines. In clutter
+    the unit means little, so the linking fallback sees the small marks as well."""
     whole = _trim(ink, 0, 0, ink.shape[1], ink.shape[0])
     stack = [whole] if whole is not None else []
     lines: list[Region] = []
@@ -427,11 +434,11 @@ def _xy_cut(ink: np.ndarray, unit: float, *, min_height_px: int, min_gap_px: int
         region = stack.pop()
         children = _split(ink, region, unit, min_gap_px)
         if children is None:
-            if region[3] - region[1] > CLUTTER_UNITS * unit:  # maybe text among clutter
-                stats = _component_stats(ink, region)
-                if _is_clutter(stats, region):
-                    lines.extend(_link_components(stats, region, min_height_px)[:limit - len(lines)])
-                    continue
+            x0, y0, x1, y1 = region
+            if y1 - y0 > CLUTTER_UNITS * unit and _is_clutter(_component_stats(ink[y0:y1, x0:x1]), region):
+                everything = _component_stats(ink[y0:y1, x0:x1] | marks[y0:y1, x0:x1])
+                lines.extend(_link_components(everything, region, min_height_px)[:limit - len(lines)])
+                continue
             if _is_text_line(region, unit, min_height_px):
                 lines.append(region)
             continue
@@ -441,10 +448,10 @@ def _xy_cut(ink: np.ndarray, unit: float, *, min_height_px: int, min_gap_px: int
 
 
 def _widen_to_marks(region: Region, marks: np.ndarray, unit: float) -> Region:
-    """Extend a line left and right over small marks within 0.8 units of it, in its rows
-    (a final period, a leading quote)."""
+    """Extend a line left and right over small marks within 0.8 units (and 0.6 of its height)
+    of it, in its rows (a final period, a leading quote)."""
     x0, y0, x1, y1 = region
-    reach = max(1, int(0.8 * unit))
+    reach = max(1, int(min(0.8 * unit, 0.6 * (y1 - y0))))
     right = np.flatnonzero(marks[y0:y1, x1:x1 + reach].any(axis=0))
     left = np.flatnonzero(marks[y0:y1, max(0, x0 - reach):x0].any(axis=0))
     return (max(0, x0 - reach) + int(left[0]) if left.size else x0, y0,
@@ -472,13 +479,13 @@ def segment_page(binary: np.ndarray, *, min_height_px: int = 6, min_gap_px: int 
     ink, unit = clean_ink(binary)
     if unit == 0.0:
         return PageLines(Skew(0.0, page_w, page_h), (), 0.0)
-    angle = estimate_skew_deg(ink == TEXT_INK, max_angle_deg=max_skew_deg) if deskew else 0.0
+    angle = estimate_skew_deg(ink, max_angle_deg=max_skew_deg) if deskew else 0.0
     skew = Skew(angle, page_w, page_h)
     level = skew.rotate(ink, fill=0)
     text = (level == TEXT_INK).view(np.uint8)
     marks = level == MARK_INK
     limit = max_lines + 1 if max_lines is not None else text.shape[0] * text.shape[1]
-    regions = _xy_cut(text, unit, min_height_px=min_height_px, min_gap_px=min_gap_px, limit=limit)
+    regions = _xy_cut(text, marks, unit, min_height_px=min_height_px, min_gap_px=min_gap_px, limit=limit)
     canvas_w, canvas_h = skew.canvas_size
     return PageLines(skew, tuple(_pad(_widen_to_marks(r, marks, unit), canvas_w, canvas_h)
                                  for r in regions), unit)
