@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-import logging
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -11,8 +10,6 @@ from PIL import Image
 
 from model.charset import Charset
 from model.synth import LineSynthesizer
-
-log = logging.getLogger(__name__)
 
 LANGS: tuple[str, ...] = ("en", "zh", "mixed")
 

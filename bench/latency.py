@@ -48,6 +48,7 @@ def rec_fixed_shape(readers: Mapping[str, object], *, repeats: int) -> dict[str,
         if runner is None:
             continue
         out[name] = summarize_ms(time_calls(runner(), repeats=repeats, warmup=5))
+        log.info("bare model %s: p50 %.2f ms", name, out[name]["p50_ms"])
     return out
 
 
@@ -64,6 +65,7 @@ def rec_per_line(readers: Mapping[str, object], lines: Sequence[LineItem], *,
                 return single(image) if single is not None else reader.read_lines([image])  # type: ignore[attr-defined]
             timings += time_calls(call, repeats=repeats, warmup=1)
         out[name] = summarize_ms(timings)
+        log.info("line API %s: p50 %.2f ms", name, out[name]["p50_ms"])
     return out
 
 
@@ -119,6 +121,7 @@ def pages_end_to_end(url: str, peers: Mapping[str, object], pages: Sequence[Page
                 row[name] = summarize_ms(timings)
                 overall[name] += timings
             per_page[page.item_id] = row
+            log.info("page %s: ours HTTP p50 %.0f ms", page.item_id, row[ours_label]["p50_ms"])  # type: ignore[index]
     return {"pages": per_page, "overall": {n: summarize_ms(v) for n, v in overall.items() if v}}
 
 

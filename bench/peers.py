@@ -11,7 +11,6 @@ Tesseract gets ``OMP_THREAD_LIMIT = threads``.
 from __future__ import annotations
 
 import importlib.metadata
-import logging
 import shutil
 import subprocess
 import tempfile
@@ -26,8 +25,6 @@ from preprocess import prepare_line
 from preprocess.enhance import to_grayscale
 from service.pipeline import OcrPipeline
 from service.settings import Settings
-
-log = logging.getLogger(__name__)
 
 
 class PeerUnavailableError(RuntimeError):

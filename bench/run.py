@@ -24,6 +24,7 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+import cv2
 import onnxruntime
 
 from bench import accuracy, latency, load, report
@@ -133,7 +134,8 @@ def machine_info(threads: tuple[int, ...]) -> dict[str, object]:
     return {"cpu": model_name, "usable_cpus": len(os.sched_getaffinity(0)),
             "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
             "python": platform.python_version(), "onnxruntime": onnxruntime.__version__,
-            "git_commit": commit or None, "threads": list(threads)}
+            "git_commit": commit or None, "threads": list(threads),
+            "opencv_threads_in_bench_process": threads[0]}
 
 
 def run(args: argparse.Namespace) -> dict[str, object]:
@@ -147,6 +149,9 @@ def run(args: argparse.Namespace) -> dict[str, object]:
         "machine": machine_info(args.threads), "skipped": skipped, "notes": notes,
     }
     base_threads = args.threads[0]
+    # OpenCV's own thread pool (resizes, thresholds) follows the same thread count in this
+    # process, for ours and the peers alike; the gunicorn workers keep the service's setting.
+    cv2.setNumThreads(base_threads)
     readers = {t: build_readers(t, args.model_dir, skipped if t == base_threads else {}) for t in
                (args.threads if "latency" in args.only else (base_threads,))}
     base = readers[base_threads]

@@ -97,6 +97,7 @@ class GunicornServer:
                     continue
                 if resp.status_code == 200:
                     first_ms = (time.perf_counter() - t0) * 1000
+                    log.info("gunicorn on %s answered its first OCR request after %.0f ms", self.url, first_ms)
                     self.sample_rss()
                     return {"listening_ms": round(listening_ms, 1), "first_answer_ms": round(first_ms, 1)}
                 time.sleep(0.02)
