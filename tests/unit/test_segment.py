@@ -353,3 +353,39 @@ def test_line_crop_with_a_cut_off_neighbour_stays_one_line() -> None:
     page = _render((420, 52), [((10, 8), "STORE MGR TOM MILAZZO", font), ((40, 36), "THANK YOU", font)])
     assert find_lines(page.image, CFG, "auto") == [LineBand(0, 0, 420, 52)]
     assert len(find_lines(page.image, CFG, "page")) == 2
+
+
+def test_dot_leaders_do_not_hide_the_letters() -> None:
+    """Rows of dot leaders ("Tea ........ 2.50"): the many dots must not become the page's unit
+    (which would make the letters look like blobs); each row gives its name and its price."""
+    font = _font(16)
+    items: list[tuple[tuple[int, int], str, ImageFont.FreeTypeFont]] = []
+    leaders: list[tuple[tuple[int, int], str, ImageFont.FreeTypeFont]] = []
+    for i in range(10):
+        y, price = 20 + i * 26, f"{i * 3}.99"
+        items.append(((20, y), f"Item {i}", font))
+        leaders.append(((100, y), "." * 30, font))
+        items.append(((400 - int(font.getlength(price)), y), price, font))
+    page = _render((420, 300), items)
+    image = Image.fromarray(page.image)
+    draw = ImageDraw.Draw(image)
+    for xy, text, f in leaders:
+        draw.text(xy, text, font=f, fill=20)
+    assert_matches(find_lines(np.asarray(image).copy(), CFG, "auto"), page.boxes)
+
+
+def test_text_beside_a_picture_is_found_in_order() -> None:
+    """A photo-like block (smooth noise) left of a short column, body text below: every rendered
+    line is found, in reading order; the picture may add boxes of its own."""
+    items = [((420, 40 + i * 28), _sentence(i, 4)[:30], _font(18)) for i in range(8)]
+    items += [((40, 300 + i * 28), _sentence(i + 9, 9), _font(18)) for i in range(6)]
+    page = _render((800, 500), items)
+    image = page.image.copy()
+    noise = np.random.default_rng(0).integers(0, 255, (240, 340)).astype(np.uint8)
+    texture = cv2.GaussianBlur(noise, (0, 0), 3)
+    image[30:270, 40:380] = cv2.normalize(texture, None, 0, 255, cv2.NORM_MINMAX)
+    found = find_lines(image, CFG, "page")
+    matched = [max(range(len(found)), key=lambda k: iou(found[k], box)) for box in page.boxes]
+    assert all(iou(found[k], box) >= 0.5 for k, box in zip(matched, page.boxes))
+    assert matched[:8] == sorted(matched[:8]) and matched[8:] == sorted(matched[8:])
+    assert max(matched[:8]) < min(matched[8:])
