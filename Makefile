@@ -5,7 +5,8 @@
 #   make serve [PORT=8080]   the service on http://127.0.0.1:$(PORT) with the committed model
 #   make test                the whole suite: unit, api, e2e (Chromium) and docker (podman)
 #   make lint                hadolint on the Dockerfile, shellcheck on the shell scripts
-#   make bench | train | export | quantize | docker
+#   make bench [BENCH_ARGS=--quick]   bench/: ours vs RapidOCR and Tesseract -> bench/results
+#   make train [TRAIN_ARGS=...] | export | quantize | docker
 
 SHELL := /bin/bash
 .SHELLFLAGS := -euo pipefail -c
@@ -15,6 +16,8 @@ PYTHON ?= python3
 VENV ?= .venv
 PORT ?= 5000
 IMAGE ?= crnn-ocr
+BENCH_ARGS ?=
+TRAIN_ARGS ?=
 BIN := $(VENV)/bin
 PIP := $(BIN)/python -m pip --quiet
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
@@ -45,7 +48,7 @@ if (( $${#missing[@]} )); then \
 fi
 endef
 
-.PHONY: help serve test lint bench train export quantize docker apt-test apt-bench apt-lint
+.PHONY: help serve test lint bench train export quantize docker apt-test apt-bench apt-fonts apt-lint
 
 help:
 	@sed -n 's/^#   make /make /p' Makefile
@@ -69,7 +72,8 @@ $(VENV)/.dev-deps: requirements.txt requirements-dev.txt model/requirements-trai
 
 # bench/requirements.txt lists every package itself and must be installed with --no-deps (see
 # its header): a peer declares opencv-python, which would overwrite opencv-python-headless.
-$(VENV)/.bench-deps: $(VENV)/.serve-deps bench/requirements.txt
+# The benchmark also renders synthetic lines and scores CER with the training-side packages.
+$(VENV)/.bench-deps: $(VENV)/.train-deps bench/requirements.txt
 	$(PIP) install --no-deps -r bench/requirements.txt
 	touch $@
 
@@ -78,6 +82,9 @@ apt-test:
 
 apt-bench:
 	@$(call apt_install,$(APT_BENCH) $(APT_FONTS))
+
+apt-fonts:
+	@$(call apt_install,$(APT_FONTS))
 
 apt-lint:
 	@$(call apt_install,$(APT_LINT))
@@ -96,15 +103,17 @@ lint: apt-lint $(VENV)/.dev-deps
 	shellcheck .ci/run tools/*.sh
 
 bench: apt-bench $(VENV)/.bench-deps
-	$(BIN)/python -m bench.run
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
-train: $(VENV)/.train-deps
-	$(BIN)/python -m model.train
+# Synthetic lines are rendered with the Debian fonts (training and held-out families).
+train: apt-fonts $(VENV)/.train-deps
+	$(BIN)/python -m model.train $(TRAIN_ARGS)
 
 export: $(VENV)/.train-deps
 	$(BIN)/python -m model.export
 
-quantize: $(VENV)/.train-deps
+# Calibration lines are rendered too, through the serving preprocessing.
+quantize: apt-fonts $(VENV)/.train-deps
 	$(BIN)/python -m quantize.run
 
 # A Docker engine when one answers, else podman with a locally built base (tools/podman_build.sh).
