@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import onnxruntime as ort
+from onnxruntime.capi import onnxruntime_pybind11_state as ort_state
 
 from model.charset import Charset
 from model.ctc import ctc_greedy_decode
@@ -52,8 +52,8 @@ class Recognizer:
         try:
             self.charset = Charset.load(charset_path)
             self.session = build_session(self.model_path, intra_threads=intra_threads)
-        except (OSError, ValueError, ort.capi.onnxruntime_pybind11_state.Fail,
-                ort.capi.onnxruntime_pybind11_state.InvalidProtobuf) as exc:
+        except (OSError, ValueError, ort_state.Fail, ort_state.NoSuchFile, ort_state.InvalidProtobuf,
+                ort_state.InvalidGraph) as exc:
             raise ModelLoadError(f"cannot load model {self.model_path}: {exc}") from exc
         meta = self.session.get_modelmeta().custom_metadata_map
         self._check(meta)
