@@ -179,7 +179,8 @@ class LineSynthesizer:
     """Endless source of (line  # (32, W) uint8, label) pairs, reproducible from ``seed``."""
 
     def __init__(self, charset: Charset, *, held_out: bool = False, seed: int = 0,
-                 cfg: PreprocessConfig | None = None, long_line_share: float = 0.06) -> None:
+                 cfg: PreprocessConfig | None = None, long_line_share: float = 0.06,
+                 max_chars: int = 48) -> None:
         train_fonts, held_fonts = split_fonts(available_fonts())
         self.fonts = held_fonts if held_out else train_fonts
         if not any(f.cjk for f in self.fonts) or not any(not f.cjk for f in self.fonts):
@@ -190,6 +191,7 @@ class LineSynthesizer:
         self.sampler = TextSampler(charset, seed=seed)
         self.cfg = cfg or PreprocessConfig()
         self.long_line_share = long_line_share
+        self.max_chars = max_chars
 
     def _pick_font(self, text: str) -> FontSpec | None:
         pool = self.fonts if text.isascii() else self.cjk_fonts
@@ -205,7 +207,7 @@ class LineSynthesizer:
             if self.rng.random() < self.long_line_share:
                 text = self.sampler.sample_long_english()
             else:
-                text = self.sampler.sample()
+                text = self.sampler.sample(self.max_chars)
             spec = self._pick_font(text)
             if spec is not None:
                 return render_line(text, spec, self.rng, self.sampler), text

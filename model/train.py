@@ -35,8 +35,11 @@ MODEL_DIR = Path(__file__).resolve().parent
 class SyntheticBatches(IterableDataset):
     """Endless width-bucketed batches: draws ``pool`` batches' worth of lines, sorts by width."""
 
-    def __init__(self, charset: Charset, batch_size: int, seed: int, max_width_px: int, pool: int = 8) -> None:
+    def __init__(self, charset: Charset, batch_size: int, seed: int, max_width_px: int, *,
+                 max_chars: int = 48, long_line_share: float = 0.06, pool: int = 8) -> None:
         self.charset = charset
+        self.max_chars = max_chars
+        self.long_line_share = long_line_share
         self.batch_size = batch_size
         self.seed = seed
         self.max_width_px = max_width_px
@@ -45,7 +48,8 @@ class SyntheticBatches(IterableDataset):
     def __iter__(self) -> Iterator[tuple[list[np.ndarray], list[str]]]:
         info = get_worker_info()
         seed = self.seed * 1000 + (info.id if info else 0)
-        synth = LineSynthesizer(self.charset, seed=seed)
+        synth = LineSynthesizer(self.charset, seed=seed, max_chars=self.max_chars,
+                                long_line_share=self.long_line_share)
         rng = random.Random(seed)
         while True:
             items = []
@@ -119,6 +123,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--max-width", type=int, default=800)
+    parser.add_argument("--max-chars", type=int, default=48, help="longest ordinary line (curriculum)")
+    parser.add_argument("--long-line-share", type=float, default=0.06, help="share of 50-110 char English lines")
     parser.add_argument("--eval-every", type=int, default=500)
     parser.add_argument("--eval-lines", type=int, default=300)
     parser.add_argument("--log-every", type=int, default=50)
@@ -160,7 +166,8 @@ def main(argv: list[str] | None = None) -> int:
     args.log.parent.mkdir(parents=True, exist_ok=True)
     logf = args.log.open("a", encoding="utf-8")
     eval_set = make_eval_set(charset, args.eval_lines)
-    data = DataLoader(SyntheticBatches(charset, args.batch_size, args.seed + step, args.max_width),
+    data = DataLoader(SyntheticBatches(charset, args.batch_size, args.seed + step, args.max_width,
+                                       max_chars=args.max_chars, long_line_share=args.long_line_share),
                       batch_size=None, num_workers=args.workers,
                       collate_fn=lambda b: collate(b[0], b[1], charset), prefetch_factor=4 if args.workers else None,
                       persistent_workers=False)
