@@ -21,8 +21,6 @@ from preprocess.segment import LineBand, Skew, estimate_skew_deg, find_line_band
 
 CJK_FONT = Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
 LATIN_FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
-pytestmark = pytest.mark.skipif(not (CJK_FONT.exists() and LATIN_FONT.exists()),
-                                reason="fonts-noto-cjk and fonts-dejavu are needed to render pages")
 
 CFG = PreprocessConfig()
 WORDS = ("the quick brown fox jumps over a lazy dog while seven wizards quietly judge boxing "
@@ -39,6 +37,8 @@ class Page:
 
 
 def _font(size: int, cjk: bool = False) -> ImageFont.FreeTypeFont:
+    if not (CJK_FONT.exists() and LATIN_FONT.exists()):
+        pytest.skip("fonts-noto-cjk and fonts-dejavu are needed to render pages")
     if cjk:
         return ImageFont.truetype(str(CJK_FONT), size, index=2)
     return ImageFont.truetype(str(LATIN_FONT), size)
