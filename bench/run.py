@@ -21,10 +21,12 @@ import platform
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import cv2
+import httpx
 import onnxruntime
 
 from bench import accuracy, latency, load, report
@@ -43,6 +45,9 @@ SECTIONS: tuple[str, ...] = ("accuracy", "latency", "pages", "load", "scaling")
 OURS_INT8, OURS_FP32 = "ours int8", "ours fp32"
 RAPID_V4, RAPID_V3, TESSERACT = "RapidOCR PP-OCRv4", "RapidOCR 3.x PP-OCRv6", "Tesseract"
 SYNTH_SEED = 424242
+# Failures of a peer or of our server inside one section: recorded in the report's notes.
+SECTION_ERRORS: tuple[type[Exception], ...] = (latency.HttpError, httpx.HTTPError, subprocess.SubprocessError,
+                                               PeerUnavailableError, RuntimeError)
 
 
 @dataclass(frozen=True)
@@ -167,29 +172,40 @@ def run(args: argparse.Namespace) -> dict[str, object]:
         renderer.document(budget.document_lines), renderer.screenshot(), renderer.receipt()]
     raw: dict[str, object] = {}
 
-    if "accuracy" in args.only:
+    def section(name: str, fn: Callable[[], None]) -> None:
+        """Run one section; a peer or HTTP failure is recorded and the other sections still run."""
+        try:
+            fn()
+        except SECTION_ERRORS as exc:
+            notes.append(f"section {name} stopped: {type(exc).__name__}: {exc}")
+            log.error("section %s stopped: %s", name, exc)
+
+    def run_accuracy() -> None:
         acc: dict[str, object] = {}
+        results["accuracy"] = acc
         if real_lines:
             acc["real_dev_lines"], raw["real_dev_lines"] = accuracy.line_accuracy(base, real_lines)
         synth = synth_lines(charset, budget.synth_lines, SYNTH_SEED)
         acc["synth_lines"], raw["synth_lines"] = accuracy.line_accuracy(base, synth)
         acc["pages"], raw["pages"] = accuracy.page_accuracy(base, pages)
-        results["accuracy"] = acc
 
-    if "latency" in args.only:
+    def run_latency() -> None:
         probe_lines = real_lines[: budget.line_latency_items] if real_lines else synth_lines(
             charset, budget.line_latency_items, SYNTH_SEED + 1)
-        results["latency"] = {
-            "fixed_shape": {str(t): latency.rec_fixed_shape(r, repeats=budget.fixed_repeats) for t, r in readers.items()},
-            "per_line": {str(t): latency.rec_per_line(r, probe_lines, repeats=budget.line_latency_repeats)
-                         for t, r in readers.items()},
-            "per_line_items": [it.item_id for it in probe_lines],
-            "batch_size": latency.batch_sizes(args.model_dir / "crnn.int8.onnx", args.model_dir / "charset.txt",
-                                              renderer.uniform_page(budget.document_lines), base[OURS_INT8].cfg,
-                                              sizes=(1, 4, 8, 32), threads=base_threads,
-                                              repeats=max(2, budget.page_repeats)),
-        }
+        lat: dict[str, object] = {"per_line_items": [it.item_id for it in probe_lines]}
+        results["latency"] = lat
+        lat["fixed_shape"] = {str(t): latency.rec_fixed_shape(r, repeats=budget.fixed_repeats) for t, r in readers.items()}
+        lat["per_line"] = {str(t): latency.rec_per_line(r, probe_lines, repeats=budget.line_latency_repeats)
+                           for t, r in readers.items()}
+        lat["batch_size"] = latency.batch_sizes(
+            args.model_dir / "crnn.int8.onnx", args.model_dir / "charset.txt",
+            renderer.uniform_page(budget.document_lines), base[OURS_INT8].cfg,  # type: ignore[attr-defined]
+            sizes=(1, 4, 8, 32), threads=base_threads, repeats=max(2, budget.page_repeats))
 
+    if "accuracy" in args.only:
+        section("accuracy", run_accuracy)
+    if "latency" in args.only:
+        section("latency", run_latency)
     if {"pages", "load", "scaling"} & set(args.only):
         server = GunicornServer(REPO_ROOT, args.out / "raw" / "gunicorn.log", threads=base_threads)
         probe = unique_png(renderer.line_of_chars(10).image, 1)
@@ -197,23 +213,30 @@ def run(args: argparse.Namespace) -> dict[str, object]:
             results["cold_start"] = server.start(probe)
             results["gunicorn"] = {"url": server.url, "threads": base_threads, "config_line": server.config_line(),
                                    "workers": len(server.worker_pids())}
-            if "pages" in args.only:
+
+            def run_pages() -> None:
                 peers = {n: r for n, r in base.items() if n not in (OURS_INT8, OURS_FP32)}
                 results["pages"] = latency.pages_end_to_end(server.url, peers, pages, repeats=budget.page_repeats,
                                                             ours_label=f"{OURS_INT8} (HTTP)")
                 server.sample_rss()
-            if "scaling" in args.only:
+
+            def run_scaling() -> None:
                 line_readers = {n: base[n] for n in (OURS_INT8, RAPID_V4) if n in base}
                 results["scaling"] = latency.scaling(server.url, line_readers, renderer,
                                                      char_counts=budget.char_counts, line_counts=budget.line_counts,
                                                      repeats=budget.scaling_repeats)
                 server.sample_rss()
-            if "load" in args.only:
+
+            def run_load() -> None:
                 load_page = renderer.uniform_page(5, chars_per_line=16)
                 results["load"] = load.run_load(server.url, load_page.image, levels=budget.load_levels,
                                                 miss_requests=budget.load_miss_requests,
                                                 hit_requests=budget.load_hit_requests,
                                                 time_limit_s=budget.load_time_limit_s)
+
+            for name, fn in (("pages", run_pages), ("scaling", run_scaling), ("load", run_load)):
+                if name in args.only:
+                    section(name, fn)
             results["rss"] = server.rss_report()
         except ServerStartError as exc:
             notes.append(f"our gunicorn could not be started, HTTP sections skipped: {exc}")
