@@ -78,5 +78,8 @@ find "$ROOTFS/usr/share/locale" -mindepth 1 -maxdepth 1 -not -name locale.alias 
 rm -rf "$ROOTFS"/usr/share/man/* "$ROOTFS"/usr/share/info/* "$ROOTFS"/var/lib/apt/lists/* \
     "$ROOTFS"/var/cache/apt/*.bin "$ROOTFS"/var/cache/apt/archives/*.deb "$ROOTFS"/var/log/*.log
 
-tar -C "$ROOTFS" -c . | podman import --change 'CMD ["bash"]' - "$IMAGE" >/dev/null
+# The official image's config: PATH and a bash CMD.
+tar -C "$ROOTFS" -c . | podman import \
+    --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+    --change 'CMD ["bash"]' - "$IMAGE" >/dev/null
 echo "podman_base: imported $IMAGE ($(podman image inspect --format '{{.Size}}' "$IMAGE") bytes)"
