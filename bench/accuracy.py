@@ -10,6 +10,7 @@ import time
 from collections.abc import Mapping, Sequence
 
 from bench.data import LANGS, LineItem, PageItem
+from bench.peers import Reader
 from bench.scoring import LinePair, score_lines, score_page
 
 log = logging.getLogger(__name__)
@@ -25,13 +26,13 @@ def score_by_lang(items: Sequence[LineItem], preds: Sequence[str]) -> dict[str, 
     return out
 
 
-def line_accuracy(readers: Mapping[str, object], items: Sequence[LineItem]) -> tuple[dict[str, object], dict[str, list[str]]]:
+def line_accuracy(readers: Mapping[str, Reader], items: Sequence[LineItem]) -> tuple[dict[str, object], dict[str, list[str]]]:
     """Scores per system (and the wall time of reading the whole set), and the predictions."""
     scores: dict[str, object] = {}
     preds: dict[str, list[str]] = {}
     for name, reader in readers.items():
         t0 = time.perf_counter()
-        texts = reader.read_lines([it.image for it in items])  # type: ignore[attr-defined]
+        texts = reader.read_lines([it.image for it in items])
         wall_s = time.perf_counter() - t0
         preds[name] = texts
         scores[name] = {**score_by_lang(items, texts), "wall_s": round(wall_s, 2),
@@ -40,7 +41,7 @@ def line_accuracy(readers: Mapping[str, object], items: Sequence[LineItem]) -> t
     return scores, preds
 
 
-def page_accuracy(readers: Mapping[str, object], pages: Sequence[PageItem]) -> tuple[dict[str, object], dict[str, dict[str, list[str]]]]:
+def page_accuracy(readers: Mapping[str, Reader], pages: Sequence[PageItem]) -> tuple[dict[str, object], dict[str, dict[str, list[str]]]]:
     """Per page and system: PageScore; plus the mean F1 / CER over pages per system."""
     per_page: dict[str, object] = {}
     preds: dict[str, dict[str, list[str]]] = {}
@@ -49,7 +50,7 @@ def page_accuracy(readers: Mapping[str, object], pages: Sequence[PageItem]) -> t
         row: dict[str, object] = {"kind": page.kind, "ref_lines": len(page.lines)}
         preds[page.item_id] = {}
         for name, reader in readers.items():
-            lines = reader.read_page(page.image)  # type: ignore[attr-defined]
+            lines = reader.read_page(page.image)
             preds[page.item_id][name] = lines
             ps = score_page(lines, page.lines).to_dict()
             row[name] = ps

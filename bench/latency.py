@@ -8,7 +8,6 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
-
 from pathlib import Path
 
 import httpx
@@ -17,6 +16,7 @@ import numpy as np
 from bench.client import OcrReply, post_ocr, unique_png
 from bench.data import LineItem, PageItem
 from bench.pages import PageRenderer
+from bench.peers import Reader
 from bench.scoring import fit_line, percentile, score_page, summarize_ms
 from model.recognizer import Recognizer
 from preprocess import PreprocessConfig, prepare_lines
@@ -39,7 +39,7 @@ def time_calls(fn: Callable[[], object], *, repeats: int, warmup: int = 2) -> li
     return out
 
 
-def rec_fixed_shape(readers: Mapping[str, object], *, repeats: int) -> dict[str, dict[str, object]]:
+def rec_fixed_shape(readers: Mapping[str, Reader], *, repeats: int) -> dict[str, dict[str, object]]:
     """The bare recognition model on its canonical 320-px input: ours (1, 1, 32, 320) float32,
     PP-OCR (1, 3, 48, 320) float32. No preprocessing, no decoding."""
     out: dict[str, dict[str, object]] = {}
@@ -52,7 +52,7 @@ def rec_fixed_shape(readers: Mapping[str, object], *, repeats: int) -> dict[str,
     return out
 
 
-def rec_per_line(readers: Mapping[str, object], lines: Sequence[LineItem], *,
+def rec_per_line(readers: Mapping[str, Reader], lines: Sequence[LineItem], *,
                  repeats: int) -> dict[str, dict[str, object]]:
     """One line image per call through each system's line API (preprocessing, model and CTC
     decoding included; for Tesseract a whole process per line, traineddata load included)."""
@@ -62,7 +62,7 @@ def rec_per_line(readers: Mapping[str, object], lines: Sequence[LineItem], *,
         timings: list[float] = []
         for item in lines:
             def call(image: np.ndarray = item.image) -> object:
-                return single(image) if single is not None else reader.read_lines([image])  # type: ignore[attr-defined]
+                return single(image) if single is not None else reader.read_lines([image])
             timings += time_calls(call, repeats=repeats, warmup=1)
         out[name] = summarize_ms(timings)
         log.info("line API %s: p50 %.2f ms", name, out[name]["p50_ms"])
@@ -90,7 +90,7 @@ def _http_page(client: httpx.Client, url: str, page: PageItem, nonce: int) -> Oc
     return reply
 
 
-def pages_end_to_end(url: str, peers: Mapping[str, object], pages: Sequence[PageItem], *,
+def pages_end_to_end(url: str, peers: Mapping[str, Reader], pages: Sequence[PageItem], *,
                      repeats: int, ours_label: str) -> dict[str, object]:
     """Per page: our HTTP POST /ocr (a cache miss every time) vs each peer's full pipeline
     in-process (detection + classification + recognition; Tesseract's default page mode)."""
@@ -110,7 +110,8 @@ def pages_end_to_end(url: str, peers: Mapping[str, object], pages: Sequence[Page
             client_ms = [r.client_ms for r in replies]
             # The server's own breakdown (JSON "timings"), p50 of each part.
             parts = sorted({k for r in replies for k in r.timings})
-            row[ours_label] = {**summarize_ms(client_ms),
+            ours = summarize_ms(client_ms)
+            row[ours_label] = {**ours,
                                "server_timings_p50_ms": {k: round(percentile([r.timings[k] for r in replies
                                                                               if k in r.timings], 50), 1)
                                                          for k in parts},
@@ -121,11 +122,11 @@ def pages_end_to_end(url: str, peers: Mapping[str, object], pages: Sequence[Page
                 row[name] = summarize_ms(timings)
                 overall[name] += timings
             per_page[page.item_id] = row
-            log.info("page %s: ours HTTP p50 %.0f ms", page.item_id, row[ours_label]["p50_ms"])  # type: ignore[index]
+            log.info("page %s: ours HTTP p50 %.0f ms", page.item_id, ours["p50_ms"])
     return {"pages": per_page, "overall": {n: summarize_ms(v) for n, v in overall.items() if v}}
 
 
-def scaling(url: str | None, line_readers: Mapping[str, object], renderer: PageRenderer, *,
+def scaling(url: str | None, line_readers: Mapping[str, Reader], renderer: PageRenderer, *,
             char_counts: Sequence[int], line_counts: Sequence[int], repeats: int) -> dict[str, object]:
     """Cost vs characters per line (rec only, in-process) and vs lines per page (HTTP)."""
     probes = {n: renderer.line_of_chars(n) for n in char_counts}

@@ -79,9 +79,8 @@ def run_load(url: str, image: np.ndarray, *, levels: Sequence[int], miss_request
     nonce = 20_000_000
     hit_payload = unique_png(image, nonce)
     warm_sent = _warm_hit(url, hit_payload, tries=8)
-    out: dict[str, object] = {"image_size": [int(image.shape[1]), int(image.shape[0])],
-                              "hit_warmup_requests": warm_sent, "time_limit_s_per_level": time_limit_s,
-                              "misses": [], "hits": []}
+    misses: list[dict[str, object]] = []
+    hits: list[dict[str, object]] = []
     for level, n_miss, n_hit in zip(levels, miss_requests, hit_requests, strict=True):
         payloads = []
         for _ in range(n_miss):
@@ -92,6 +91,7 @@ def run_load(url: str, image: np.ndarray, *, levels: Sequence[int], miss_request
         log.info("load c=%d: miss %.1f rps p50 %.1f ms, hit %.1f rps p50 %.1f ms, errors %d/%d", level,
                  miss["rps"], miss.get("p50_ms", float("nan")), hit["rps"], hit.get("p50_ms", float("nan")),
                  miss["errors"], hit["errors"])
-        out["misses"].append(miss)  # type: ignore[attr-defined]
-        out["hits"].append(hit)  # type: ignore[attr-defined]
-    return out
+        misses.append(miss)
+        hits.append(hit)
+    return {"image_size": [int(image.shape[1]), int(image.shape[0])], "hit_warmup_requests": warm_sent,
+            "time_limit_s_per_level": time_limit_s, "misses": misses, "hits": hits}

@@ -16,6 +16,7 @@ import subprocess
 import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Protocol
 
 import cv2
 import numpy as np
@@ -25,6 +26,18 @@ from preprocess import prepare_line
 from preprocess.enhance import to_grayscale
 from service.pipeline import OcrPipeline
 from service.settings import Settings
+
+
+class Reader(Protocol):
+    """What every system offers the benchmark (``read_line``/``fixed_shape_run`` are optional)."""
+
+    name: str
+
+    def describe(self) -> dict[str, object]: ...
+
+    def read_lines(self, images: Sequence[np.ndarray]) -> list[str]: ...
+
+    def read_page(self, rgb: np.ndarray) -> list[str]: ...
 
 
 class PeerUnavailableError(RuntimeError):
@@ -167,6 +180,7 @@ class RapidV3Reader:
 
         models = sorted(p.name for p in (Path(rapidocr.__file__).parent / "models").glob("*.onnx"))
         return {"system": self.name, "package": f"{self.dist}=={self.version}", "models": models,
+                "offline": "models ship in the wheel; the warm-up ran with no network, so nothing was downloaded",
                 "threads": f"EngineConfig.onnxruntime.intra_op_num_threads={self.threads}, inter_op=1"}
 
     def read_lines(self, images: Sequence[np.ndarray]) -> list[str]:

@@ -78,6 +78,10 @@ def _get(d: object, *keys: object) -> object:
     return d
 
 
+def _map(d: object) -> Mapping[str, object]:
+    return d if isinstance(d, Mapping) else {}
+
+
 def _p50(d: object, *keys: object) -> float | None:
     v = _get(d, *keys, "p50_ms")
     return float(v) if isinstance(v, (int, float)) else None
@@ -98,10 +102,11 @@ def _header(r: Mapping[str, object]) -> list[str]:
                  d.get("threads")] for name, d in systems.items()]
         out += ["Systems and threads (every system gets the same thread count):", "",
                 md_table(["system", "details", "threads"], rows), ""]
-    skipped = r.get("skipped") or {}
-    for name, why in skipped.items():  # type: ignore[union-attr]
+    skipped = _map(r.get("skipped"))
+    notes = r.get("notes")
+    for name, why in skipped.items():
         out.append(f"- **{name} not measured**: {why}")
-    for note in r.get("notes") or []:  # type: ignore[union-attr]
+    for note in notes if isinstance(notes, list) else []:
         out.append(f"- Note: {note}")
     if skipped or r.get("notes"):
         out.append("")
@@ -110,7 +115,7 @@ def _header(r: Mapping[str, object]) -> list[str]:
 
 def _targets(r: Mapping[str, object]) -> list[str]:
     rows: list[list[object]] = []
-    for t, fixed in (_get(r, "latency", "fixed_shape") or {}).items():  # type: ignore[union-attr]
+    for t, fixed in _map(_get(r, "latency", "fixed_shape")).items():
         s = speedup(_p50(fixed, OURS), _p50(fixed, PPOCR_V4))
         rows.append([f"per line, bare model, {t} thread(s): PP-OCRv4 rec time / ours int8", fmt(s, 2) + "x", ">= 3x",
                      goal_status(s, 3)])
@@ -299,7 +304,7 @@ def _int8_vs_fp32(r: Mapping[str, object]) -> list[str]:
         headers += [f"bare p50 ms ({t}t)", f"line API p50 ms ({t}t)"]
     headers += ["real-dev CER", "synth CER"]
     out = ["## 3. int8 vs fp32 (ours)", "", md_table(headers, rows), ""]
-    for t, fixed in (_get(r, "latency", "fixed_shape") or {}).items():  # type: ignore[union-attr]
+    for t, fixed in _map(_get(r, "latency", "fixed_shape")).items():
         s = speedup(_p50(fixed, OURS), _p50(fixed, OURS_FP32))
         out.append(f"- {t} thread(s): int8 is {fmt(s, 2)}x the speed of fp32 (bare model); the seed claimed 1.8x.")
     return out + [""]
@@ -316,7 +321,7 @@ def _load(r: Mapping[str, object]) -> list[str]:
                          fmt(x["rps"]), fmt(x.get("p50_ms")), fmt(x.get("p95_ms")), fmt(x.get("p99_ms")),
                          x["errors"], ", ".join(f"{k}:{v}" for k, v in x["cached_flags"].items())])
     return ["## 4. Throughput under load (our gunicorn, 127.0.0.1)", "",
-            f"Image {load['image_size'][0]}x{load['image_size'][1]} px, 5 lines; time limit "
+            f"Image {load['image_size'][0]}x{load['image_size'][1]} px, {load.get('image_lines')} lines; time limit "
             f"{load['time_limit_s_per_level']} s per level; the client runs on the same CPUs.", "",
             md_table(["cache", "concurrency", "done/planned", "req/s", "p50 ms", "p95 ms", "p99 ms", "errors",
                       "cached flags"], rows), ""]

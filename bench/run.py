@@ -33,10 +33,12 @@ from bench import accuracy, latency, load, report
 from bench.client import unique_png
 from bench.data import PageItem, load_real_dev_lines, load_real_dev_pages, synth_lines
 from bench.pages import PageRenderer
-from bench.peers import OursReader, PeerUnavailableError, RapidV3Reader, RapidV4Reader, TesseractReader
+from bench.peers import (OursReader, PeerUnavailableError, RapidV3Reader, RapidV4Reader, Reader,
+                         TesseractReader)
 from bench.server import GunicornServer, ServerStartError
 from model.charset import Charset
 from model.recognizer import ModelLoadError
+from service.settings import Settings
 
 log = logging.getLogger("bench")
 
@@ -112,17 +114,19 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def build_readers(threads: int, model_dir: Path, skipped: dict[str, str]) -> dict[str, object]:
+def build_readers(threads: int, model_dir: Path, skipped: dict[str, str]) -> dict[str, Reader]:
     """Every system at ``threads`` threads; peers that cannot run are recorded in ``skipped``."""
     charset = model_dir / "charset.txt"
-    readers: dict[str, object] = {OURS_INT8: OursReader(model_dir / "crnn.int8.onnx", charset,
+    readers: dict[str, Reader] = {OURS_INT8: OursReader(model_dir / "crnn.int8.onnx", charset,
                                                         threads=threads, label=OURS_INT8)}
     fp32 = model_dir / "crnn.onnx"
     if fp32.exists():
         readers[OURS_FP32] = OursReader(fp32, charset, threads=threads, label=OURS_FP32)
     else:
         skipped[OURS_FP32] = f"{fp32} not found"
-    for name, factory in ((RAPID_V4, RapidV4Reader), (RAPID_V3, RapidV3Reader), (TESSERACT, TesseractReader)):
+    factories: tuple[tuple[str, Callable[..., Reader]], ...] = (
+        (RAPID_V4, RapidV4Reader), (RAPID_V3, RapidV3Reader), (TESSERACT, TesseractReader))
+    for name, factory in factories:
         try:
             readers[name] = factory(threads=threads)
         except PeerUnavailableError as exc:
@@ -160,7 +164,7 @@ def run(args: argparse.Namespace) -> dict[str, object]:
     readers = {t: build_readers(t, args.model_dir, skipped if t == base_threads else {}) for t in
                (args.threads if "latency" in args.only else (base_threads,))}
     base = readers[base_threads]
-    results["systems"] = {name: r.describe() for name, r in base.items()}  # type: ignore[attr-defined]
+    results["systems"] = {name: r.describe() for name, r in base.items()}
     charset = Charset.load(args.model_dir / "charset.txt")
     renderer = PageRenderer(charset, seed=SYNTH_SEED)
     real_dev_ok = (args.real_dev / "labels.jsonl").exists()
@@ -199,7 +203,7 @@ def run(args: argparse.Namespace) -> dict[str, object]:
                            for t, r in readers.items()}
         lat["batch_size"] = latency.batch_sizes(
             args.model_dir / "crnn.int8.onnx", args.model_dir / "charset.txt",
-            renderer.uniform_page(budget.document_lines), base[OURS_INT8].cfg,  # type: ignore[attr-defined]
+            renderer.uniform_page(budget.document_lines), Settings().preprocess,
             sizes=(1, 4, 8, 32), threads=base_threads, repeats=max(2, budget.page_repeats))
 
     if "accuracy" in args.only:
@@ -229,10 +233,9 @@ def run(args: argparse.Namespace) -> dict[str, object]:
 
             def run_load() -> None:
                 load_page = renderer.uniform_page(5, chars_per_line=16)
-                results["load"] = load.run_load(server.url, load_page.image, levels=budget.load_levels,
-                                                miss_requests=budget.load_miss_requests,
-                                                hit_requests=budget.load_hit_requests,
-                                                time_limit_s=budget.load_time_limit_s)
+                results["load"] = {"image_lines": len(load_page.lines), **load.run_load(
+                    server.url, load_page.image, levels=budget.load_levels, miss_requests=budget.load_miss_requests,
+                    hit_requests=budget.load_hit_requests, time_limit_s=budget.load_time_limit_s)}
 
             for name, fn in (("pages", run_pages), ("scaling", run_scaling), ("load", run_load)):
                 if name in args.only:
