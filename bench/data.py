@@ -65,6 +65,19 @@ def load_real_dev_lines(root: Path, limit: int | None = None) -> list[LineItem]:
     return items
 
 
+def spread(items: list[LineItem], n: int) -> list[LineItem]:
+    """Up to ``n`` items taken round-robin over langs, evenly spaced within each lang (so a
+    small latency probe still covers every language and source)."""
+    groups = [[it for it in items if it.lang == lang] for lang in LANGS]
+    groups = [g[:: max(1, len(g) // max(1, n // len(LANGS)))] for g in groups if g]
+    picked: list[LineItem] = []
+    while len(picked) < n and any(groups):
+        for g in groups:
+            if g and len(picked) < n:
+                picked.append(g.pop(0))
+    return picked
+
+
 def load_real_dev_pages(root: Path) -> list[PageItem]:
     path = root / "pages.jsonl"
     if not path.exists():

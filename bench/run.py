@@ -31,7 +31,7 @@ import onnxruntime
 
 from bench import accuracy, latency, load, report
 from bench.client import unique_png
-from bench.data import PageItem, load_real_dev_lines, load_real_dev_pages, synth_lines
+from bench.data import PageItem, load_real_dev_lines, load_real_dev_pages, spread, synth_lines
 from bench.pages import PageRenderer
 from bench.peers import (OursReader, PeerUnavailableError, RapidV3Reader, RapidV4Reader, Reader,
                          TesseractReader)
@@ -194,7 +194,7 @@ def run(args: argparse.Namespace) -> dict[str, object]:
         acc["pages"], raw["pages"] = accuracy.page_accuracy(base, pages)
 
     def run_latency() -> None:
-        probe_lines = real_lines[: budget.line_latency_items] if real_lines else synth_lines(
+        probe_lines = spread(real_lines, budget.line_latency_items) if real_lines else synth_lines(
             charset, budget.line_latency_items, SYNTH_SEED + 1)
         lat: dict[str, object] = {"per_line_items": [it.item_id for it in probe_lines]}
         results["latency"] = lat

@@ -109,3 +109,17 @@ def test_render_reports_speed_target_and_skipped_peer() -> None:
     assert "**RapidOCR 3.x PP-OCRv6 not measured**: needs a model download" in text
     assert "| per line, bare model, 1 thread(s): PP-OCRv4 rec time / ours int8 | 3.25x | >= 3x | met |" in text
     assert "0.31 (3.2x faster)" in text
+
+
+def test_spread_covers_every_lang_round_robin() -> None:
+    import numpy as np
+
+    from bench.data import LineItem, spread
+
+    blank = np.zeros((1, 1, 3), dtype=np.uint8)
+    items = [LineItem(f"en{i}", blank, "a", "en") for i in range(10)] + [
+        LineItem("zh0", blank, "字", "zh"), LineItem("mx0", blank, "a字", "mixed")]
+    picked = [it.item_id for it in spread(items, 4)]
+    assert picked[:3] == ["en0", "zh0", "mx0"]
+    assert len(picked) == 4 and picked[3].startswith("en")
+    assert len(spread(items[:2], 5)) == 2
