@@ -68,8 +68,13 @@ def load_real_dev_lines(root: Path, limit: int | None = None) -> list[LineItem]:
 def spread(items: list[LineItem], n: int) -> list[LineItem]:
     """Up to ``n`` items taken round-robin over langs, evenly spaced within each lang (so a
     small latency probe still covers every language and source)."""
-    groups = [[it for it in items if it.lang == lang] for lang in LANGS]
-    groups = [g[:: max(1, len(g) // max(1, n // len(LANGS)))] for g in groups if g]
+    groups = [g for g in ([it for it in items if it.lang == lang] for lang in LANGS) if g]
+    quota = max(1, -(-n // max(1, len(groups))))
+    ordered = []
+    for g in groups:
+        spaced = g[:: max(1, len(g) // quota)]
+        ordered.append(spaced + [it for it in g if all(it is not s for s in spaced)])
+    groups = ordered
     picked: list[LineItem] = []
     while len(picked) < n and any(groups):
         for g in groups:
