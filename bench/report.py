@@ -93,7 +93,7 @@ def _header(r: Mapping[str, object]) -> list[str]:
     out = [f"# OCR benchmark ({'quick' if r.get('quick') else 'full'} run, {r.get('started_utc')})", "",
            f"Machine: {_get(m, 'cpu')}, {_get(m, 'usable_cpus')} usable CPUs, load average at start "
            f"{_get(m, 'load_average_at_start')}; Python {_get(m, 'python')}, onnxruntime {_get(m, 'onnxruntime')}; "
-           f"commit {_get(m, 'git_commit')}; wall time {r.get('wall_s')} s.", "",
+           f"commit {_get(m, 'git_commit')}; wall time {r.get('wall_s')} s. Command: `{r.get('command')}`.", "",
            "Every number below was measured in this run on this machine, systems one after another. "
            "Ratios are ours/peer times (below 1 = ours faster).", ""]
     systems = r.get("systems", {})

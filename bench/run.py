@@ -147,14 +147,15 @@ def machine_info(threads: tuple[int, ...]) -> dict[str, object]:
             "opencv_threads_in_bench_process": threads[0]}
 
 
-def run(args: argparse.Namespace) -> dict[str, object]:
+def run(args: argparse.Namespace, command: str) -> dict[str, object]:
+    """Every selected section, in order; returns the results (with per-item predictions under "raw")."""
     budget = QUICK if args.quick else FULL
     skipped: dict[str, str] = {}
     notes: list[str] = []
     started = time.time()
     results: dict[str, object] = {
         "started_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started)),
-        "quick": args.quick, "sections": list(args.only), "budget": asdict(budget),
+        "command": command, "quick": args.quick, "sections": list(args.only), "budget": asdict(budget),
         "machine": machine_info(args.threads), "skipped": skipped, "notes": notes,
     }
     base_threads = args.threads[0]
@@ -268,9 +269,10 @@ def write_results(results: dict[str, object], out: Path) -> tuple[Path, Path]:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    command = " ".join(["python -m bench.run", *(sys.argv[1:] if argv is None else argv)])
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     try:
-        results = run(args)
+        results = run(args, command)
     except ModelLoadError as exc:
         print(f"bench: our model cannot be loaded: {exc}", file=sys.stderr)
         return 2
