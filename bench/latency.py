@@ -28,18 +28,24 @@ class HttpError(RuntimeError):
     """Our server answered a benchmark request with a non-200 status."""
 
 
-def time_calls(fn: Callable[[], object], *, repeats: int, warmup: int = 2) -> list[float]:
+def time_calls(fn: Callable[[], object], *, repeats: int, warmup: int = 2,
+               budget_s: float | None = None) -> list[float]:
+    """ms of ``repeats`` calls after ``warmup`` unrecorded ones; with ``budget_s``, stops early
+    once that much wall time is spent (at least one call is always measured)."""
+    deadline = None if budget_s is None else time.monotonic() + budget_s
     for _ in range(warmup):
         fn()
-    out = []
+    out: list[float] = []
     for _ in range(repeats):
         t0 = time.perf_counter()
         fn()
         out.append((time.perf_counter() - t0) * 1000)
+        if deadline is not None and time.monotonic() > deadline:
+            break
     return out
 
 
-def rec_fixed_shape(readers: Mapping[str, Reader], *, repeats: int) -> dict[str, dict[str, object]]:
+def rec_fixed_shape(readers: Mapping[str, Reader], *, repeats: int, budget_s: float) -> dict[str, dict[str, object]]:
     """The bare recognition model on its canonical 320-px input: ours (1, 1, 32, 320) float32,
     PP-OCR (1, 3, 48, 320) float32. No preprocessing, no decoding."""
     out: dict[str, dict[str, object]] = {}
@@ -47,23 +53,28 @@ def rec_fixed_shape(readers: Mapping[str, Reader], *, repeats: int) -> dict[str,
         runner = getattr(reader, "fixed_shape_run", None)
         if runner is None:
             continue
-        out[name] = summarize_ms(time_calls(runner(), repeats=repeats, warmup=5))
+        out[name] = summarize_ms(time_calls(runner(), repeats=repeats, warmup=5, budget_s=budget_s))
         log.info("bare model %s: p50 %.2f ms", name, out[name]["p50_ms"])
     return out
 
 
 def rec_per_line(readers: Mapping[str, Reader], lines: Sequence[LineItem], *,
-                 repeats: int) -> dict[str, dict[str, object]]:
+                 repeats: int, budget_s: float) -> dict[str, dict[str, object]]:
     """One line image per call through each system's line API (preprocessing, model and CTC
-    decoding included; for Tesseract a whole process per line, traineddata load included)."""
+    decoding included; for Tesseract a whole process per line, traineddata load included).
+    Each system stops taking new lines after ``budget_s`` (n in the summary says how many)."""
     out: dict[str, dict[str, object]] = {}
     for name, reader in readers.items():
         single = getattr(reader, "read_line", None)
         timings: list[float] = []
+        deadline = time.monotonic() + budget_s
         for item in lines:
+            if time.monotonic() > deadline:
+                break
+
             def call(image: np.ndarray = item.image) -> object:
                 return single(image) if single is not None else reader.read_lines([image])
-            timings += time_calls(call, repeats=repeats, warmup=1)
+            timings += time_calls(call, repeats=repeats, warmup=1, budget_s=max(0.0, deadline - time.monotonic()))
         out[name] = summarize_ms(timings)
         log.info("line API %s: p50 %.2f ms", name, out[name]["p50_ms"])
     return out
@@ -91,9 +102,10 @@ def _http_page(client: httpx.Client, url: str, page: PageItem, nonce: int) -> Oc
 
 
 def pages_end_to_end(url: str, peers: Mapping[str, Reader], pages: Sequence[PageItem], *,
-                     repeats: int, ours_label: str) -> dict[str, object]:
+                     repeats: int, ours_label: str, budget_s: float) -> dict[str, object]:
     """Per page: our HTTP POST /ocr (a cache miss every time) vs each peer's full pipeline
-    in-process (detection + classification + recognition; Tesseract's default page mode)."""
+    in-process (detection + classification + recognition; Tesseract's default page mode).
+    A peer stops repeating a page after ``budget_s``."""
     per_page: dict[str, dict[str, object]] = {}
     overall: dict[str, list[float]] = {ours_label: [], **{n: [] for n in peers}}
     nonce = 1
@@ -118,7 +130,8 @@ def pages_end_to_end(url: str, peers: Mapping[str, Reader], pages: Sequence[Page
                                "page_score": score_page(list(replies[-1].lines), page.lines).to_dict()}
             overall[ours_label] += client_ms
             for name, reader in peers.items():
-                timings = time_calls(lambda r=reader, im=page.image: r.read_page(im), repeats=repeats, warmup=1)
+                timings = time_calls(lambda r=reader, im=page.image: r.read_page(im), repeats=repeats, warmup=1,
+                                     budget_s=budget_s)
                 row[name] = summarize_ms(timings)
                 overall[name] += timings
             per_page[page.item_id] = row
