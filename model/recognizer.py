@@ -46,7 +46,7 @@ class Recognizer:
     """Recognizes (32, W) uint8 line images with one ONNX Runtime session."""
 
     def __init__(self, model_path: str | Path, charset_path: str | Path, *, intra_threads: int = 1,
-                 batch_size: int = 32) -> None:
+                 batch_size: int = 1) -> None:
         self.model_path = Path(model_path)
         self.batch_size = batch_size
         try:

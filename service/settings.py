@@ -74,7 +74,10 @@ class Settings:
     charset_path: Path = REPO_ROOT / "model" / "charset.txt"
     require_model: bool = True
     ort_intra_threads: int = 1
-    batch_size: int = 32
+    # Lines per session.run. 1 is fastest here: on a 20-40 line set of mixed widths, int8, 1 thread,
+    # batch 1/4/8/32 cost 7.0/9.4/14.3/31.0 ms per line (padding and the LSTM's batched layout
+    # cost more than the per-call overhead they save); see bench/ for the page-level effect.
+    batch_size: int = 1
     inference_threadpool: bool = True
     max_upload_bytes: int = 20 * MIB
     max_pixels: int = 40_000_000

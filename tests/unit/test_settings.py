@@ -13,7 +13,7 @@ def test_defaults_point_at_the_repository_model_and_are_valid() -> None:
     s = Settings()
     assert s.model_path == REPO_ROOT / "model" / "crnn.int8.onnx"
     assert s.charset_path == REPO_ROOT / "model" / "charset.txt"
-    assert (s.ort_intra_threads, s.batch_size, s.max_lines, s.cache_entries) == (1, 32, 200, 256)
+    assert (s.ort_intra_threads, s.batch_size, s.max_lines, s.cache_entries) == (1, 1, 200, 256)
     assert s.max_upload_bytes == 20 * MIB
     assert s.require_model is True
     assert "JPEG" in s.allowed_formats and "GIF" not in s.allowed_formats
