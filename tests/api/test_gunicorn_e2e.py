@@ -20,7 +20,7 @@ if not Settings().model_path.is_file():
 
 
 def test_healthz_stays_responsive_during_a_long_inference(tmp_path: Path) -> None:
-    result = measure(threadpool=True, page=long_page_png(30), log_path=tmp_path / "gunicorn.log")
+    result = measure(threadpool=True, page=long_page_png(100), log_path=tmp_path / "gunicorn.log")
     assert result.ocr_status == 200
     assert result.healthz_polls >= 3, result  # the OCR request really overlapped the polling
     assert result.healthz_max_ms < 500, result  # measured 40 ms; inline inference blocks for seconds
@@ -47,7 +47,7 @@ def test_metrics_add_up_over_two_workers(tmp_path: Path) -> None:
 def test_concurrent_identical_uploads_compute_once_per_worker(tmp_path: Path) -> None:
     """Single flight under gevent: waiters block on the in-flight future cooperatively while the
     first request's inference runs on the worker's thread pool."""
-    page = long_page_png(10)  # ~1 s of inference, so the 20 requests overlap it
+    page = long_page_png(40)  # ~1.2 s of inference at batch 1, so the 20 requests overlap it
     statuses: list[int] = []
     with gunicorn_server({"WEB_CONCURRENCY": "2"}, tmp_path / "gunicorn.log") as url:
         def upload() -> None:
