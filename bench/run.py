@@ -218,7 +218,7 @@ def run(args: argparse.Namespace, command: str) -> dict[str, object]:
     if "latency" in args.only:
         section("latency", run_latency)
     if {"pages", "load", "scaling"} & set(args.only):
-        server = GunicornServer(REPO_ROOT, args.out / "raw" / "gunicorn.log", threads=base_threads)
+        server = GunicornServer(args.out / "raw" / "gunicorn.log", threads=base_threads)
         probe = unique_png(renderer.line_of_chars(10).image, 1)
         try:
             results["cold_start"] = server.start(probe)

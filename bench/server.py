@@ -8,10 +8,8 @@ from __future__ import annotations
 import json
 import logging
 import os
-import signal
 import socket
 import subprocess
-import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,19 +17,13 @@ from pathlib import Path
 import httpx
 import psutil
 
-log = logging.getLogger(__name__)
+from tools.serving import free_port, log_tail, start_gunicorn, stop_gunicorn
 
-STOP_TIMEOUT_S = 20.0
+log = logging.getLogger(__name__)
 
 
 class ServerStartError(RuntimeError):
     """gunicorn exited or did not answer in time; the message carries its log tail."""
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _status_kb(pid: int, key: str) -> int | None:
@@ -48,7 +40,6 @@ def _status_kb(pid: int, key: str) -> int | None:
 class GunicornServer:
     """Start, probe and stop one gunicorn master; track each worker's peak RSS (VmHWM)."""
 
-    repo_root: Path
     log_path: Path
     threads: int = 1
     start_timeout_s: float = 180.0
@@ -69,20 +60,17 @@ class GunicornServer:
 
         Returns ms from process start until the port accepts TCP connections (the master has
         bound it) and until the first OCR answer (cold start: workers forked, app imported, model
-        loaded and warmed up, the probe recognised).
+        loaded and warmed up, the probe recognised). It polls /ocr, not /readyz
+        (tools.serving.wait_until_ready): that first answer is the cold start being measured.
         """
-        self.log_path.parent.mkdir(parents=True, exist_ok=True)
-        cmd = [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py"]
         t0 = time.perf_counter()
-        with self.log_path.open("wb") as out:
-            self.proc = subprocess.Popen(cmd, cwd=self.repo_root, env=self.env(), stdout=out,
-                                         stderr=subprocess.STDOUT, start_new_session=True)
+        self.proc = start_gunicorn(self.env(), self.log_path)
         listening_ms: float | None = None
         deadline = time.monotonic() + self.start_timeout_s
         with httpx.Client(timeout=30.0) as client:
             while time.monotonic() < deadline:
                 if self.proc.poll() is not None:
-                    raise ServerStartError(f"gunicorn exited with {self.proc.returncode}:\n{self.log_tail()}")
+                    raise ServerStartError(f"gunicorn exited with {self.proc.returncode}:\n{log_tail(self.log_path)}")
                 if listening_ms is None:
                     try:
                         socket.create_connection(("127.0.0.1", self.port), timeout=1.0).close()
@@ -102,10 +90,7 @@ class GunicornServer:
                     return {"listening_ms": round(listening_ms, 1), "first_answer_ms": round(first_ms, 1)}
                 time.sleep(0.02)
         self.stop()
-        raise ServerStartError(f"no OCR answer within {self.start_timeout_s:.0f} s:\n{self.log_tail()}")
-
-    def log_tail(self, max_chars: int = 3000) -> str:
-        return self.log_path.read_text(errors="replace")[-max_chars:] if self.log_path.exists() else ""
+        raise ServerStartError(f"no OCR answer within {self.start_timeout_s:.0f} s:\n{log_tail(self.log_path)}")
 
     def config_line(self) -> dict[str, object] | None:
         """The JSON line gunicorn.conf.py logs at when_ready (resolved workers, threads, ...)."""
@@ -145,12 +130,6 @@ class GunicornServer:
                 "master_peak_rss_mib": round(master / 1024, 1) if master else None}
 
     def stop(self) -> None:
-        """SIGTERM the master we started (it stops its workers); SIGKILL its group if stuck."""
-        if self.proc is None or self.proc.poll() is not None:
-            return
-        self.proc.send_signal(signal.SIGTERM)
-        try:
-            self.proc.wait(timeout=STOP_TIMEOUT_S)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-            self.proc.wait(timeout=STOP_TIMEOUT_S)
+        """Stop the master we started (tools.serving.stop_gunicorn), if it is still running."""
+        if self.proc is not None:
+            stop_gunicorn(self.proc)

@@ -4,7 +4,7 @@ Boots `gunicorn -c gunicorn.conf.py` with one worker on a free port (once with t
 threadpool off, once on), sends one OCR request of many long text lines, polls /healthz every
 ``--interval-ms`` until the OCR response arrives, and prints one JSON line per setting:
 
-    python tools/measure_healthz.py [--lines 40] [--interval-ms 50]
+    python -m tools.measure_healthz [--lines 40] [--interval-ms 50]
 
 The numbers are recorded in gunicorn.conf.py's docstring; tests/api/test_gunicorn_e2e.py uses
 ``measure`` to keep the threadpool-on behaviour from regressing.
@@ -14,25 +14,21 @@ from __future__ import annotations
 import argparse
 import io
 import json
-import os
-import signal
-import socket
 import statistics
-import subprocess
 import sys
 import threading
 import time
 import urllib.error
 import urllib.request
 import uuid
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+from tools.serving import gunicorn_server
+
 FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
 TEXT = "The quick brown fox jumps over the lazy dog 0123456789 - invoice total 42.50 USD"
 
@@ -46,12 +42,6 @@ class Measurement:
     healthz_p50_ms: float
     healthz_p95_ms: float
     healthz_max_ms: float
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def long_page_png(n_lines: int) -> bytes:
@@ -82,40 +72,8 @@ def post_image(url: str, data: bytes, fields: Mapping[str, str], timeout_s: floa
         return exc.code, exc.read()
 
 
-@contextmanager
-def gunicorn_server(env_overrides: Mapping[str, str], log_path: Path) -> Iterator[str]:
-    """A gunicorn master from gunicorn.conf.py; yields its base URL once /readyz answers 200."""
-    port = free_port()
-    env = {**os.environ, "OCR_BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": "1", **env_overrides}
-    with log_path.open("wb") as log:
-        proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py"], cwd=REPO_ROOT,
-                                env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"gunicorn did not become ready:\n{log_path.read_text()[-3000:]}")
-            try:
-                with urllib.request.urlopen(f"{url}/readyz", timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
-                pass
-            time.sleep(0.2)
-        yield url
-    finally:
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait(timeout=10)
-
-
 def measure(threadpool: bool, page: bytes, log_path: Path, interval_ms: float = 50.0) -> Measurement:
-    env = {"OCR_INFERENCE_THREADPOOL": "1" if threadpool else "0", "OCR_ORT_THREADS": "1"}
+    env = {"WEB_CONCURRENCY": "1", "OCR_INFERENCE_THREADPOOL": "1" if threadpool else "0", "OCR_ORT_THREADS": "1"}
     with gunicorn_server(env, log_path) as url:
         outcome: dict[str, object] = {}
 

@@ -11,7 +11,8 @@ import pytest
 
 from service.settings import Settings
 from tests.fakes import bars_image, encode
-from tools.measure_healthz import gunicorn_server, long_page_png, measure, post_image
+from tools.measure_healthz import long_page_png, measure, post_image
+from tools.serving import gunicorn_server
 
 pytestmark = pytest.mark.e2e
 

@@ -12,10 +12,8 @@ import hashlib
 import io
 import json
 import shutil
-import socket
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 import uuid
@@ -25,6 +23,8 @@ from pathlib import Path
 
 import pytest
 from PIL import Image, ImageDraw, ImageFont
+
+from tools.serving import ServerNotReady, free_port, wait_until_ready
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 IMAGE = "localhost/crnn-ocr:test"
@@ -60,30 +60,12 @@ def _output(result: subprocess.CompletedProcess[str], max_chars: int = 6000) -> 
     return (result.stdout + result.stderr)[-max_chars:]
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def _logs(podman: str, container_id: str) -> str:
     return _output(_run([podman, "logs", container_id]), 4000)
 
 
-def _wait_ready(podman: str, container: Container) -> None:
-    deadline = time.monotonic() + READY_TIMEOUT_S
-    while time.monotonic() < deadline:
-        state = _run([podman, "inspect", "--format", "{{.State.Running}}", container.name])
-        if state.stdout.strip() != "true":
-            pytest.fail(f"container exited before /readyz:\n{_logs(podman, container.name)}")
-        try:
-            with urllib.request.urlopen(f"{container.url}/readyz", timeout=2) as resp:
-                if resp.status == 200:
-                    return
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            pass
-        time.sleep(0.5)
-    pytest.fail(f"not ready after {READY_TIMEOUT_S:.0f} s:\n{_logs(podman, container.name)}")
+def _is_running(podman: str, container_id: str) -> bool:
+    return _run([podman, "inspect", "--format", "{{.State.Running}}", container_id]).stdout.strip() == "true"
 
 
 @pytest.fixture(scope="module")
@@ -106,15 +88,18 @@ def image(podman: str) -> str:
 @pytest.fixture(scope="module")
 def container(podman: str, image: str) -> Iterator[Container]:
     """The image running as users run it (default command, default user); always removed."""
-    port = _free_port()
+    port = free_port()
     name = f"crnn-ocr-test-{uuid.uuid4().hex[:8]}"
     container = Container(name=name, url=f"http://127.0.0.1:{port}")
     try:
         started = _run([podman, "run", "--detach", "--name", name, *RUN_OPTIONS, "-e", f"PORT={port}", image])
         if started.returncode != 0:
             pytest.fail(f"podman run failed ({started.returncode}):\n{_output(started)}")
-        _wait_ready(podman, container)
+        wait_until_ready(container.url, is_alive=lambda: _is_running(podman, name), timeout_s=READY_TIMEOUT_S,
+                         describe=lambda: _logs(podman, name), poll_s=0.5)
         yield container
+    except ServerNotReady as exc:
+        pytest.fail(str(exc))
     finally:
         _run([podman, "rm", "--force", "--time", "5", container.name])
 

@@ -1,21 +1,14 @@
 """End-to-end fixtures: the real gunicorn server (gunicorn.conf.py) and a real Chromium.
 
 ``gunicorn_url`` boots ``gunicorn -c gunicorn.conf.py`` on 127.0.0.1 and a free port, exactly as
-production starts, waits for ``/readyz`` (model loaded and warmed up), yields the base URL and
-stops the server. The browser is Debian's ``/usr/bin/chromium`` driven by Playwright (no
-Playwright-downloaded browser: the machines have no internet access for browser builds).
+production starts (tools.serving.gunicorn_server), waits for ``/readyz`` (model loaded and warmed
+up), yields the base URL and stops the server. The browser is Debian's ``/usr/bin/chromium``
+driven by Playwright (no Playwright-downloaded browser: the machines have no internet access for
+browser builds).
 """
 from __future__ import annotations
 
 import io
-import os
-import signal
-import socket
-import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,56 +18,18 @@ import pytest
 from PIL import Image, ImageDraw, ImageFont
 
 from service.settings import Settings
+from tools.serving import ServerNotReady, gunicorn_server
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Dialog, Page
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM_PATH = "/usr/bin/chromium"
 READY_TIMEOUT_S = 120.0
-STOP_TIMEOUT_S = 20.0
 # Small enough that a test can send an oversized file cheaply; far above every other test image.
 E2E_MAX_UPLOAD_BYTES = 1024 * 1024
 
 LATIN_FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
 CJK_FONT = Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _log_tail(path: Path, max_chars: int = 4000) -> str:
-    return path.read_text(errors="replace")[-max_chars:] if path.exists() else "(no log)"
-
-
-def _wait_ready(url: str, proc: subprocess.Popen[bytes], log_path: Path) -> None:
-    deadline = time.monotonic() + READY_TIMEOUT_S
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            pytest.fail(f"gunicorn exited with {proc.returncode} before /readyz:\n{_log_tail(log_path)}")
-        try:
-            with urllib.request.urlopen(f"{url}/readyz", timeout=2) as resp:
-                if resp.status == 200:
-                    return
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            pass
-        time.sleep(0.25)
-    pytest.fail(f"gunicorn not ready after {READY_TIMEOUT_S:.0f} s:\n{_log_tail(log_path)}")
-
-
-def _stop(proc: subprocess.Popen[bytes]) -> None:
-    """SIGTERM the gunicorn master (graceful: it stops its workers), SIGKILL its group if stuck."""
-    if proc.poll() is not None:
-        return
-    proc.send_signal(signal.SIGTERM)
-    try:
-        proc.wait(timeout=STOP_TIMEOUT_S)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait(timeout=STOP_TIMEOUT_S)
 
 
 @pytest.fixture(scope="session")
@@ -83,27 +38,13 @@ def gunicorn_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     model_path = Settings.from_env().model_path
     if not model_path.is_file():
         pytest.skip(f"{model_path} does not exist yet")
-    port = _free_port()
     log_path = tmp_path_factory.mktemp("gunicorn") / "gunicorn.log"
-    env = {
-        **os.environ,
-        "OCR_BIND": f"127.0.0.1:{port}",
-        "PORT": str(port),
-        "WEB_CONCURRENCY": "1",
-        "OCR_ORT_THREADS": "1",
-        "OCR_MAX_UPLOAD_BYTES": str(E2E_MAX_UPLOAD_BYTES),
-    }
-    with log_path.open("wb") as log:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py"],
-            cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-        )
-    url = f"http://127.0.0.1:{port}"
+    env = {"WEB_CONCURRENCY": "1", "OCR_ORT_THREADS": "1", "OCR_MAX_UPLOAD_BYTES": str(E2E_MAX_UPLOAD_BYTES)}
     try:
-        _wait_ready(url, proc, log_path)
-        yield url
-    finally:
-        _stop(proc)
+        with gunicorn_server(env, log_path, timeout_s=READY_TIMEOUT_S) as url:
+            yield url
+    except ServerNotReady as exc:
+        pytest.fail(str(exc))
 
 
 @pytest.fixture(scope="session")
