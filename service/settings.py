@@ -66,7 +66,7 @@ class Settings:
     bounds the worst-case request: 200 crafted lines of 4096 px would otherwise take ~100 s.
     400k covers a dense A4 page at 300 dpi (~100 lines x ~2000 px) and costs ~50 s at worst.
     ``allowed_formats``: Pillow format names accepted for upload; MPO is the multi-picture JPEG
-    that many phone cameras write. ``cache_entries=0`` disables storing results (identical
+    that many phone cameras write; GIF is read from its first frame. ``cache_entries=0`` disables storing results (identical
     concurrent uploads are still computed once).
     """
 
@@ -85,7 +85,7 @@ class Settings:
     max_total_line_px: int = 400_000
     max_batch_files: int = 16
     cache_entries: int = 256
-    allowed_formats: frozenset[str] = frozenset({"JPEG", "MPO", "PNG", "BMP", "WEBP", "TIFF"})
+    allowed_formats: frozenset[str] = frozenset({"JPEG", "MPO", "PNG", "BMP", "WEBP", "TIFF", "GIF"})
     prometheus_multiproc_dir: Path | None = None
     preprocess: PreprocessConfig = field(default_factory=PreprocessConfig)
 

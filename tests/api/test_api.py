@@ -71,8 +71,7 @@ CASES = [
     Case("empty file", 400, "bad_request", files=image(b"")),
     Case("txt renamed jpg", 415, "unsupported_media_type", files=image(b"hello, this is text\n" * 20)),
     Case("pdf renamed jpg", 415, "unsupported_media_type", files=image(b"%PDF-1.4\n1 0 obj\n<<>>\nendobj\n")),
-    Case("gif not accepted", 415, "unsupported_media_type",
-         files=image(encode(Image.new("L", (40, 20), 255), "GIF"), "a.gif")),
+    Case("gif first frame", 200, None, files=image(encode(Image.new("L", (40, 20), 255), "GIF"), "a.gif")),
     Case("truncated png", 415, "unsupported_media_type", files=image(THREE_BARS[: len(THREE_BARS) // 2], "a.png")),
     Case("truncated jpeg", 415, "unsupported_media_type", files=image(JPEG[: len(JPEG) // 2])),
     Case("0x0 png", 415, "unsupported_media_type", files=image(png_header_only(0, 0), "a.png")),
@@ -111,6 +110,7 @@ def assert_error_body(response: TestResponse, status: int, code: str) -> None:
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
 def test_request_table(client: FlaskClient, case: Case) -> None:
+    case.files()  # build cached payloads (the bomb takes seconds to compress) outside the timing
     started = time.perf_counter()
     response = case.send(client)
     elapsed_s = time.perf_counter() - started
@@ -125,8 +125,8 @@ def test_request_table(client: FlaskClient, case: Case) -> None:
 def test_415_names_what_was_found(client: FlaskClient) -> None:
     pdf = client.post("/ocr", data={"image": (io.BytesIO(b"%PDF-1.7\n..."), "scan.jpg")})
     assert "PDF document" in pdf.get_json()["error"]["message"]
-    gif = client.post("/ocr", data={"image": (io.BytesIO(encode(Image.new("L", (9, 9)), "GIF")), "a.jpg")})
-    assert "GIF" in gif.get_json()["error"]["message"]
+    text = client.post("/ocr", data={"image": (io.BytesIO(b"plain words\n" * 9), "a.jpg")})
+    assert "plain text" in text.get_json()["error"]["message"]
 
 
 def test_bomb_is_rejected_before_its_pixels_are_decoded(client: FlaskClient, recognizer: FakeRecognizer) -> None:

@@ -16,7 +16,7 @@ def test_defaults_point_at_the_repository_model_and_are_valid() -> None:
     assert (s.ort_intra_threads, s.batch_size, s.max_lines, s.cache_entries) == (1, 1, 200, 256)
     assert s.max_upload_bytes == 20 * MIB
     assert s.require_model is True
-    assert "JPEG" in s.allowed_formats and "GIF" not in s.allowed_formats
+    assert {"JPEG", "PNG", "BMP", "WEBP", "TIFF", "GIF"} <= s.allowed_formats
 
 
 def test_from_env_without_variables_gives_defaults() -> None:
