@@ -20,10 +20,11 @@ pytestmark = pytest.mark.e2e
 MODEL_DIR = Path(__file__).resolve().parents[2] / "model"
 CHARSET = MODEL_DIR / "charset.txt"
 
-# Thresholds for clean lines in held-out fonts; see model/MODEL_CARD.md for the measured values
-# they are derived from (measured CER plus a margin for font rasterisation differences).
-MAX_INT8_CER = 0.25
-MAX_INT8_VS_FP32_CER = 0.05
+# Clean lines in held-out fonts. Measured with checkpoint s11010: int8 CER 0.67 % (22/24 lines
+# exact), fp32 1.0 %, int8 vs fp32 0.67 %. The bounds leave room for FreeType rasterisation
+# differences between machines, and still fail on any real regression of model or preprocessing.
+MAX_INT8_CER = 0.05
+MAX_INT8_VS_FP32_CER = 0.03
 
 LINES = [
     "今天天气很好", "人民币汇率中间价", "北京市朝阳区建国路88号", "欢迎使用文字识别服务",
