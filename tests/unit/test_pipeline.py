@@ -119,7 +119,7 @@ def test_total_line_length_is_bounded_before_recognition() -> None:
     (b"", MissingImageError, "empty"),
     (b"just some text\n", UnsupportedMediaTypeError, "plain text"),
     (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj", UnsupportedMediaTypeError, "PDF document"),
-    (encode(Image.new("L", (8, 8), 255), "GIF"), UnsupportedMediaTypeError, "GIF images are not accepted"),
+    (encode(Image.new("RGBA", (16, 16)), "ICO"), UnsupportedMediaTypeError, "ICO images are not accepted"),
     (png_header_only(0, 0), UnsupportedMediaTypeError, "PNG file with a corrupt header"),
     (THREE_BARS[: len(THREE_BARS) // 2], ImageDecodeError, "truncated"),
     (encode(Image.new("L", (2100, 2000), 255)), ImageTooLargeError, "limit is 4000000"),
