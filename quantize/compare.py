@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import platform
 import statistics
 import time
@@ -42,6 +43,14 @@ def latency_ms(rec: Recognizer, line: np.ndarray, repeats: int) -> tuple[float, 
     return statistics.median(times), times[int(0.95 * (len(times) - 1))]
 
 
+def latency_probe(line: np.ndarray, width_px: int = 320) -> np.ndarray:
+    """``line`` cropped or right-padded with white to (32, width_px), the shape latency is quoted for."""
+    probe = np.full((line.shape[0], width_px), 255, dtype=np.uint8)
+    width = min(width_px, line.shape[1])
+    probe[:, :width] = line[:, :width]
+    return probe
+
+
 def held_out_lines(charset: Charset, n: int, seed: int = 424242) -> list[tuple[np.ndarray, str]]:
     synth = LineSynthesizer(charset, held_out=True, seed=seed)
     return [synth.sample() for _ in range(n)]
@@ -65,10 +74,9 @@ def run(fp32: Path, int8: Path, charset_path: Path, n_lines: int, repeats: int, 
     charset = Charset.load(charset_path)
     synth = held_out_lines(charset, n_lines)
     real = real_dev_lines(real_dev) if real_dev and (real_dev / "labels.jsonl").exists() else []
-    probe = np.full((32, 320), 255, dtype=np.uint8)
-    probe[:, :] = synth[0][0][:, :320] if synth[0][0].shape[1] >= 320 else probe
+    probe = latency_probe(synth[0][0])
     report: dict = {"machine": f"{platform.machine()}, {platform.processor() or 'cpu'}, "
-                               f"{len(__import__('os').sched_getaffinity(0))} usable cores",
+                               f"{len(os.sched_getaffinity(0))} usable cores",
                     "held_out_lines": n_lines, "real_dev_lines": len(real), "models": {}}
     for name, path in (("fp32", fp32), ("int8", int8)):
         entry: dict = {"file_mb": round(path.stat().st_size / 1e6, 2)}
