@@ -23,6 +23,13 @@ EN_PUNCT = ",.;:?!"
 PROVINCES = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼"
 
 
+def is_plate(text: str) -> bool:
+    """True for a string shaped like a Chinese licence plate (as ``TextSampler.plate`` makes)."""
+    body = text[2:].lstrip("· ")
+    return (len(text) >= 7 and text[0] in PROVINCES and text[1].isascii() and text[1].isupper()
+            and 5 <= len(body) <= 6 and body.isascii() and body.isalnum())
+
+
 def _load_jieba_words(charset: Charset) -> tuple[list[str], np.ndarray]:
     path = Path(jieba.__file__).with_name("dict.txt")
     words, freqs = [], []
@@ -57,7 +64,7 @@ class TextSampler:
         self.seen = np.zeros(charset.num_classes, dtype=np.int64)
         self.kinds = (
             (self.zh_sentence, 0.30), (self.rare_hanzi, 0.12), (self.en_sentence, 0.24),
-            (self.mixed, 0.12), (self.numeric, 0.12), (self.plate, 0.04), (self.symbols_line, 0.06),
+            (self.mixed, 0.12), (self.numeric, 0.12), (self.plate, 0.05), (self.symbols_line, 0.06),
         )
 
     # --- pieces -------------------------------------------------------------------------
@@ -112,22 +119,38 @@ class TextSampler:
         return "".join(self.hanzi[i] for i in idx)
 
     def en_sentence(self) -> str:
+        """Words as prose sets them: punctuation attached to the word before it, a capital after
+        a full stop, hyphenated compounds written without spaces ("dual-frequency"), and lines
+        that end in punctuation or in a word broken by a line-end hyphen ("condi-")."""
         n = self.rng.choice([1, 1, 2, 3, 4, 5, 6, 8, 10, 12, 16])
         words = self._en_words(n)
-        parts = []
+        line = ""
+        capital = self.rng.random() < 0.3
         for i, w in enumerate(words):
             if self.rng.random() < 0.08:
                 w = self._number()
-            if self.rng.random() < 0.12 and i < len(words) - 1:
-                w += self.rng.choice(EN_PUNCT + "--")
+            if capital:
+                w = w[:1].upper() + w[1:]
             if self.rng.random() < 0.04:
                 w = self.rng.choice(["(", "\"", "'", "["]) + w + self.rng.choice([")", "\"", "'", "]"])
-            parts.append(w)
-        line = " ".join(parts)
-        if self.rng.random() < 0.3:
-            line = line[0].upper() + line[1:]
-        if self.rng.random() < 0.3:
-            line += self.rng.choice(".,:;?!")
+            line += w
+            capital = False
+            if i == len(words) - 1:
+                break
+            r = self.rng.random()
+            if r < 0.05:
+                line += self.rng.choice(["-", "-", "-", "/", "—"])  # joined: no space either side
+                continue
+            if r < 0.17:
+                mark = self.rng.choice(EN_PUNCT)
+                line += mark
+                capital = mark in ".?!"
+            line += " "
+        r = self.rng.random()
+        if r < 0.4:
+            line += self.rng.choice(".,.,:;?!")
+        elif r < 0.48 and len(w) > 3 and w.isalpha():  # w: the last word as written
+            line = line[:-len(w)] + w[:self.rng.randint(2, len(w) - 1)] + "-"
         return line
 
     def mixed(self) -> str:
@@ -192,7 +215,9 @@ class TextSampler:
 
     def sample_long_english(self, min_chars: int = 50, max_chars: int = 110) -> str:
         """A scanned-page-like English line (natural width, never squashed)."""
-        words: list[str] = []
-        while len(" ".join(words)) < min_chars:
-            words.extend(self.en_sentence().split(" "))
-        return normalize_text(" ".join(words)[:max_chars])
+        line = self.en_sentence()
+        while len(line) < min_chars:
+            line += " " + self.en_sentence()
+        if len(line) > max_chars:  # cut at a word boundary, as a typesetter breaks lines
+            line = line[:max_chars].rsplit(" ", 1)[0]
+        return normalize_text(line)

@@ -18,7 +18,7 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from model.charset import Charset
-from model.corpus import TextSampler
+from model.corpus import TextSampler, is_plate
 from model.fonts import FontSpec, available_fonts, load_font, split_fonts
 from preprocess import PreprocessConfig, prepare_line
 from preprocess.enhance import to_grayscale
@@ -89,34 +89,71 @@ def _draw_text(draw: ImageDraw.ImageDraw, xy: tuple[float, float], text: str,
     return x - xy[0]
 
 
-def render_line(text: str, spec: FontSpec, rng: random.Random, filler: TextSampler | None = None) -> np.ndarray:
-    """Render ``text`` in face ``spec`` with random style and degradations -> (H, W, 3) uint8."""
+def _plate_style(rng: random.Random) -> LineStyle:
+    """Chinese licence plates: white on blue, black on yellow, black on white-green."""
+    r = rng.random()
+    if r < 0.7:
+        return LineStyle((rng.randint(200, 255),) * 3,
+                         (rng.randint(0, 50), rng.randint(30, 100), rng.randint(120, 230)))
+    if r < 0.85:
+        return LineStyle((rng.randint(0, 50),) * 3, (rng.randint(200, 255), rng.randint(170, 220), 0))
+    return LineStyle((rng.randint(0, 50),) * 3, (rng.randint(170, 230), rng.randint(220, 255), rng.randint(170, 230)))
+
+
+def render_line(text: str, spec: FontSpec, rng: random.Random, filler: TextSampler | None = None,
+                *, plate: bool = False) -> np.ndarray:
+    """Render ``text`` in face ``spec`` with random style and degradations -> (H, W, 3) uint8.
+
+    Margins come in two kinds: loose (the font's line box plus random space, as a page cut by
+    hand) and tight (the ink's bounding box plus at most a few pixels, as line detectors and
+    scanned-line datasets crop). Without tight crops, a lowercase s/o/c filling a tight crop reads
+    as a capital, and a full stop touching the right edge is dropped. ``plate``: plate colours,
+    a frame, tall narrow glyphs and a tiny source image (real plate crops are about 94x24).
+    """
     size = rng.randint(18, 52)
     font = _font(spec, size)
     ascent, descent = font.getmetrics()
     line_h = ascent + descent
-    style = _pick_style(rng)
-    tracking = size * rng.uniform(0.05, 0.5) if rng.random() < 0.12 else 0.0
+    style = _plate_style(rng) if plate else _pick_style(rng)
+    tight = plate or rng.random() < 0.4
+    tracking = size * rng.uniform(0.05, 0.5) if (plate or rng.random() < 0.12) and not tight else 0.0
     stroke = 1 if rng.random() < 0.08 and size > 28 else 0
     text_w = font.getlength(text) + tracking * max(0, len(text) - 1) + 2 * stroke
-    m_top = int(line_h * rng.uniform(0.0, 0.35))
-    m_bot = int(line_h * rng.uniform(0.0, 0.35))
-    m_left = int(size * rng.uniform(0.05, 0.9))
-    m_right = int(size * rng.uniform(0.05, 0.9))
-    width = int(text_w) + m_left + m_right + 2
-    height = line_h + m_top + m_bot
+    if tight:  # place the ink box, not the font's line box
+        left, top, right, bottom = font.getbbox(text, anchor="ls", stroke_width=stroke)
+        pad = max(1, int(size * 0.18))
+        m_top, m_bot = rng.randint(0, pad), rng.randint(0, pad)
+        m_left, m_right = rng.randint(0, pad), rng.randint(0, pad)
+        width = int(right - left) + m_left + m_right + 1
+        height = int(bottom - top) + m_top + m_bot + 1
+        origin = (m_left - left, m_top - top)
+    else:
+        m_top = int(line_h * rng.uniform(0.0, 0.35))
+        m_bot = int(line_h * rng.uniform(0.0, 0.35))
+        m_left = int(size * rng.uniform(0.05, 0.9))
+        m_right = int(size * rng.uniform(0.05, 0.9))
+        width = int(text_w) + m_left + m_right + 2
+        height = line_h + m_top + m_bot
+        origin = (m_left, m_top + ascent)
     img = Image.new("RGB", (width, height), style.bg)
     draw = ImageDraw.Draw(img)
-    baseline = m_top + ascent
-    _draw_text(draw, (m_left, baseline), text, font, style.fg, tracking, stroke)
+    baseline = origin[1]
+    _draw_text(draw, origin, text, font, style.fg, tracking, stroke)
+    if plate:
+        if rng.random() < 0.6:  # the plate's rim
+            draw.rectangle([(0, 0), (width - 1, height - 1)], outline=style.fg, width=max(1, size // 16))
+        out = _degrade(np.asarray(img), rng)
+        small_h = rng.randint(16, 32)
+        small_w = max(8, int(width * small_h / height * rng.uniform(0.7, 1.0)))
+        return cv2.resize(out, (small_w, small_h), interpolation=cv2.INTER_AREA)
     if filler is not None and rng.random() < 0.12:  # cut-off neighbouring lines
         other = filler.sample(max_chars=40)
         if font_covers(spec, other):
             gap = rng.uniform(0.15, 0.5) * line_h
             if rng.random() < 0.5:
-                _draw_text(draw, (m_left, baseline - line_h - gap), other, font, style.fg, 0, 0)
+                _draw_text(draw, (origin[0], baseline - line_h - gap), other, font, style.fg, 0, 0)
             else:
-                _draw_text(draw, (m_left, baseline + line_h + gap), other, font, style.fg, 0, 0)
+                _draw_text(draw, (origin[0], baseline + line_h + gap), other, font, style.fg, 0, 0)
     r = rng.random()
     if r < 0.08:  # underline
         y = min(height - 1, baseline + max(1, descent // 2))
@@ -129,7 +166,10 @@ def render_line(text: str, spec: FontSpec, rng: random.Random, filler: TextSampl
         if rng.random() < 0.6:
             x0 = max(0, m_left - rng.randint(2, max(3, m_left)))
             draw.line([(x0, 0), (x0, height)], fill=style.fg, width=lw)
-    return _degrade(np.asarray(img), rng)
+    out = _degrade(np.asarray(img), rng)
+    if rng.random() < 0.15:  # condensed or extended type
+        out = cv2.resize(out, (max(4, int(width * rng.uniform(0.7, 1.3))), height), interpolation=cv2.INTER_AREA)
+    return out
 
 
 def _degrade(img: np.ndarray, rng: random.Random) -> np.ndarray:
@@ -210,7 +250,8 @@ class LineSynthesizer:
                 text = self.sampler.sample(self.max_chars)
             spec = self._pick_font(text)
             if spec is not None:
-                return render_line(text, spec, self.rng, self.sampler), text
+                plate = is_plate(text) and self.rng.random() < 0.8
+                return render_line(text, spec, self.rng, self.sampler, plate=plate), text
 
     def sample(self) -> tuple[np.ndarray, str]:
         """(line  # (32, W) uint8 after the serving preprocessing, label)."""
