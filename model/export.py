@@ -18,9 +18,11 @@ MODEL_DIR = Path(__file__).resolve().parent
 
 
 def load_checkpoint(path: Path) -> tuple[CRNN, dict]:
+    """The model a checkpoint serves: its weight average (``ema``) when it has one, else the raw
+    weights (checkpoints from before the average was kept)."""
     state = torch.load(path, map_location="cpu", weights_only=False)
     model = CRNN(**state["config"])
-    model.load_state_dict(state["model"])
+    model.load_state_dict(state.get("ema", state["model"]))
     return model.eval(), state
 
 

@@ -5,6 +5,10 @@ at exit (also on SIGTERM). Logs one JSON line per log interval (loss, samples/s)
 evaluation (held-out-font CER, line accuracy, space error rate) to ``--log``. Same code on CPU
 and CUDA; fixed seeds (the data seed advances with the step so a resumed run sees new lines).
 
+The checkpoint also keeps an exponential moving average of the weights (torch's AveragedModel,
+``--ema-decay``); export uses it. With small batches at a constant learning rate the raw weights
+jitter from step to step, and the average is the better model (both are evaluated and logged).
+
     python -m model.train --ckpt model/ckpt/crnn_last.pt --log model/runs/train.log
 """
 from __future__ import annotations
@@ -21,6 +25,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 from torch.utils.data import DataLoader, IterableDataset, get_worker_info
 
 from model.charset import Charset
@@ -133,6 +138,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--log-every", type=int, default=50)
     parser.add_argument("--save-every-s", type=float, default=300)
     parser.add_argument("--seed", type=int, default=1234)
+    parser.add_argument("--ema-decay", type=float, default=0.999, help="weight EMA per step")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
 
@@ -144,6 +150,7 @@ def main(argv: list[str] | None = None) -> int:
     model = CRNN(charset.num_classes).to(device)
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-4)
     step, samples = 0, 0
+    state: dict = {}
     if args.ckpt.exists():
         state = torch.load(args.ckpt, map_location=device, weights_only=False)
         model = CRNN(**state["config"]).to(device)
@@ -156,12 +163,17 @@ def main(argv: list[str] | None = None) -> int:
     # 2-core CPU (batch 32, width 256); CUDA picks its own layout.
     memory_format = torch.channels_last if device.type == "cpu" else torch.contiguous_format
     model = model.to(memory_format=memory_format)
+    ema = AveragedModel(model, multi_avg_fn=get_ema_multi_avg_fn(args.ema_decay), use_buffers=True)
+    if "ema" in state:
+        ema.module.load_state_dict(state["ema"])
+        ema.n_averaged.fill_(1)  # else the first update would overwrite the average with the model
     log.info("parameters: %d, device %s", count_parameters(model), device)
 
     def save() -> None:
         args.ckpt.parent.mkdir(parents=True, exist_ok=True)
         tmp = args.ckpt.with_suffix(".tmp")
-        torch.save({"model": model.state_dict(), "optimizer": opt.state_dict(), "step": step,
+        torch.save({"model": model.state_dict(), "ema": ema.module.state_dict(),
+                    "optimizer": opt.state_dict(), "step": step,
                     "samples": samples, "config": model.config, "charset_size": charset.num_classes}, tmp)
         tmp.replace(args.ckpt)
 
@@ -191,6 +203,7 @@ def main(argv: list[str] | None = None) -> int:
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)
         opt.step()
+        ema.update_parameters(model)
         step += 1
         n = batch["images"].shape[0]
         samples += n
@@ -207,7 +220,8 @@ def main(argv: list[str] | None = None) -> int:
             log.info(json.dumps(rec))
             loss_sum, loss_n, samples_log, t_log = 0.0, 0, 0, now
         if step % args.eval_every == 0:
-            rec = {"step": step, "samples": samples, "eval_held_out_fonts": evaluate(model, eval_set, charset, device)}
+            rec = {"step": step, "samples": samples, "eval_held_out_fonts": evaluate(model, eval_set, charset, device),
+                   "eval_held_out_fonts_ema": evaluate(ema.module, eval_set, charset, device)}
             logf.write(json.dumps(rec) + "\n")
             logf.flush()
             log.info(json.dumps(rec))
