@@ -71,13 +71,20 @@ def test_resize_to_height_rejects_empty() -> None:
 def test_pad_batch_pads_with_background_and_returns_widths() -> None:
     lines = [np.full((32, w), v, np.uint8) for w, v in ((10, 0), (25, 100), (4, 50))]
     batch, widths = pad_batch(lines, pad_value=255)
-    assert batch.shape == (3, 1, 32, 25) and batch.dtype == np.float32
+    assert batch.shape == (3, 1, 32, 32) and batch.dtype == np.float32  # 25 -> multiple of 32
     assert widths.tolist() == [10, 25, 4] and widths.dtype == np.int64
     assert np.all(batch[0, 0, :, :10] == 0.0) and np.all(batch[0, 0, :, 10:] == 1.0)
-    assert np.allclose(batch[1, 0], 100 / 255)
+    assert np.allclose(batch[1, 0, :, :25], 100 / 255) and np.all(batch[1, 0, :, 25:] == 1.0)
     assert np.all(batch[2, 0, :, 4:] == 1.0) and np.allclose(batch[2, 0, :, :4], 50 / 255)
     batch0, _ = pad_batch(lines, pad_value=0)
     assert np.all(batch0[0, 0, :, 10:] == 0.0)
+
+
+@pytest.mark.parametrize(("width", "multiple", "expected"), [(32, 32, 32), (33, 32, 64), (5, 1, 5), (5, 8, 8)])
+def test_pad_batch_rounds_width_up(width: int, multiple: int, expected: int) -> None:
+    batch, widths = pad_batch([np.zeros((32, width), np.uint8)], width_multiple=multiple)
+    assert batch.shape[3] == expected and widths.tolist() == [width]
+    assert np.all(batch[0, 0, :, width:] == 1.0)
 
 
 def test_pad_batch_rejects_empty() -> None:
