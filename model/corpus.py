@@ -190,7 +190,8 @@ class TextSampler:
     def plate(self) -> str:
         rng = self.rng
         body = "".join(rng.choice("ABCDEFGHJKLMNPQRSTUVWXYZ0123456789") for _ in range(5))
-        return rng.choice(PROVINCES) + rng.choice("ABCDEFGHJKLMNPQRS") + rng.choice(["", "·", " "]) + body
+        sep = rng.choice(["", "·", "·"])  # the dot printed on plates; never a space
+        return rng.choice(PROVINCES) + rng.choice("ABCDEFGHJKLMNPQRS") + sep + body
 
     def symbols_line(self) -> str:
         picks = [self.rng.choice(self.symbols) for _ in range(self.rng.randint(1, 4))]
