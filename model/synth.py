@@ -116,7 +116,8 @@ def render_line(text: str, spec: FontSpec, rng: random.Random, filler: TextSampl
     line_h = ascent + descent
     style = _plate_style(rng) if plate else _pick_style(rng)
     tight = plate or rng.random() < 0.4
-    tracking = size * rng.uniform(0.05, 0.5) if (plate or rng.random() < 0.12) and not tight else 0.0
+    spaced = not plate and rng.random() < 0.12 and not tight  # letter spacing: loose crops only
+    tracking = size * rng.uniform(0.05, 0.5) if spaced else 0.0
     stroke = 1 if rng.random() < 0.08 and size > 28 else 0
     text_w = font.getlength(text) + tracking * max(0, len(text) - 1) + 2 * stroke
     if tight:  # place the ink box, not the font's line box

@@ -31,7 +31,6 @@ def pad_batch(lines: Sequence[np.ndarray], pad_value: int = 255, *,
     paper after a line's last character. Without it, a lone line ends at the image edge, where
     the convolutions' zero padding looks like ink: on real scans a final full stop or comma
     touching the crop's right edge was dropped (real-dev English CER 5.5 % -> 5.0 % with it).
-    The extra columns also keep oneDNN's per-shape kernel cache small.
 
     Returns ``batch  # (N, 1, H, W_pad) float32 in [0, 1]`` and ``widths  # (N,) int64`` (the
     widths before padding, for masking the time steps that only saw padding).
