@@ -151,7 +151,9 @@ class TextSampler:
             line += self.rng.choice(".,.,:;?!")
         elif r < 0.48 and len(w) > 3 and w.isalpha():  # w: the last word as written
             line = line[:-len(w)] + w[:self.rng.randint(2, len(w) - 1)] + "-"
-        return line
+        # receipts, signs and headings are set in capitals; there a round glyph between letters is
+        # an O, and the model must learn that from context, not from the glyph alone
+        return line.upper() if self.rng.random() < 0.12 else line
 
     def mixed(self) -> str:
         sep = " " if self.rng.random() < 0.5 else ""
@@ -181,6 +183,10 @@ class TextSampler:
             lambda: "".join(rng.choice(string.ascii_uppercase + string.digits) for _ in range(rng.randint(4, 12))),
             lambda: f"No.{rng.randint(1, 99999):05d}",
             lambda: f"{rng.choice(self._en_words(3)).upper()} {rng.randint(1, 20)} x {rng.uniform(0.5, 99):.2f}",
+            # receipt items and discounts: "PORK DUMPLIN T1", "4.19 F", ".75-", "2.00-"
+            lambda: f"{' '.join(self._en_words(rng.randint(1, 3))).upper()} {rng.choice(['T1', 'F', 'N', 'B', ''])}".strip(),
+            lambda: (f".{rng.randint(1, 99):02d}" if rng.random() < 0.4 else f"{rng.uniform(1, 99):.2f}")
+            + rng.choice(["-", " F", " N", " T", "-"]),
             lambda: f"{self._zh_words(1)[0]}：{self._number()}",
             lambda: f"{rng.randint(1, 9999)} {rng.choice(self._en_words(4)).capitalize()} {rng.choice(['St', 'Ave', 'Rd', 'Blvd'])}.",
             lambda: f"{rng.uniform(-40, 45):.1f}{rng.choice(['℃', '°C', '°', '%', 'kg', 'km', 'ml'])}",
@@ -189,7 +195,9 @@ class TextSampler:
 
     def plate(self) -> str:
         rng = self.rng
-        body = "".join(rng.choice("ABCDEFGHJKLMNPQRSTUVWXYZ0123456789") for _ in range(5))
+        # issued numbers are mostly digits with one or two letters (no I or O: they read as 1, 0)
+        body = "".join(rng.choice(string.digits) if rng.random() < 0.6 else rng.choice("ABCDEFGHJKLMNPQRSTUVWXYZ")
+                       for _ in range(5))
         sep = rng.choice(["", "·", "·"])  # the dot printed on plates; never a space
         return rng.choice(PROVINCES) + rng.choice("ABCDEFGHJKLMNPQRS") + sep + body
 

@@ -107,16 +107,18 @@ def render_line(text: str, spec: FontSpec, rng: random.Random, filler: TextSampl
     Margins come in two kinds: loose (the font's line box plus random space, as a page cut by
     hand) and tight (the ink's bounding box plus at most a few pixels, as line detectors and
     scanned-line datasets crop). Without tight crops, a lowercase s/o/c filling a tight crop reads
-    as a capital, and a full stop touching the right edge is dropped. ``plate``: plate colours,
-    a frame, tall narrow glyphs and a tiny source image (real plate crops are about 94x24).
+    as a capital, and a full stop touching the right edge is dropped. ``plate``: drawn by
+    ``render_plate``.
     """
+    if plate:
+        return render_plate(text, spec, rng)
     size = rng.randint(18, 52)
     font = _font(spec, size)
     ascent, descent = font.getmetrics()
     line_h = ascent + descent
-    style = _plate_style(rng) if plate else _pick_style(rng)
-    tight = plate or rng.random() < 0.4
-    spaced = not plate and rng.random() < 0.12 and not tight  # letter spacing: loose crops only
+    style = _pick_style(rng)
+    tight = rng.random() < 0.4
+    spaced = rng.random() < 0.12 and not tight  # letter spacing: loose crops only
     tracking = size * rng.uniform(0.05, 0.5) if spaced else 0.0
     stroke = 1 if rng.random() < 0.08 and size > 28 else 0
     text_w = font.getlength(text) + tracking * max(0, len(text) - 1) + 2 * stroke
@@ -140,13 +142,6 @@ def render_line(text: str, spec: FontSpec, rng: random.Random, filler: TextSampl
     draw = ImageDraw.Draw(img)
     baseline = origin[1]
     _draw_text(draw, origin, text, font, style.fg, tracking, stroke)
-    if plate:
-        if rng.random() < 0.6:  # the plate's rim
-            draw.rectangle([(0, 0), (width - 1, height - 1)], outline=style.fg, width=max(1, size // 16))
-        out = _degrade(np.asarray(img), rng)
-        small_h = rng.randint(16, 32)
-        small_w = max(8, int(width * small_h / height * rng.uniform(0.7, 1.0)))
-        return cv2.resize(out, (small_w, small_h), interpolation=cv2.INTER_AREA)
     if filler is not None and rng.random() < 0.12:  # cut-off neighbouring lines
         other = filler.sample(max_chars=40)
         if font_covers(spec, other):
@@ -171,6 +166,46 @@ def render_line(text: str, spec: FontSpec, rng: random.Random, filler: TextSampl
     if rng.random() < 0.15:  # condensed or extended type
         out = cv2.resize(out, (max(4, int(width * rng.uniform(0.7, 1.3))), height), interpolation=cv2.INTER_AREA)
     return out
+
+
+def render_plate(text: str, spec: FontSpec, rng: random.Random) -> np.ndarray:
+    """A licence plate as plate detectors crop it -> (H, W, 3) uint8, about 94x24 like real crops.
+
+    Real crops differ from a tight text line in ways the model must see in training: the glyphs
+    fill only 55-80 % of the crop height (the plate's margin and rim lie around them, often with a
+    strip of car body), letters are widely and evenly spaced and narrow, and the plate is tilted
+    and slanted by the camera angle. The printed separator dot is drawn only when the label has it.
+    """
+    size = rng.randint(28, 48)
+    font = _font(spec, size)
+    style = _plate_style(rng)
+    tracking = size * rng.uniform(0.05, 0.3)
+    left, top, _, bottom = font.getbbox(text, anchor="ls")
+    ink_w = font.getlength(text) + tracking * (len(text) - 1)
+    mx, my = int(size * rng.uniform(0.1, 0.35)), int(size * rng.uniform(0.1, 0.35))
+    pw, ph = int(ink_w) + 2 * mx, int(bottom - top) + 2 * my
+    plate = Image.new("RGB", (pw, ph), style.bg)
+    draw = ImageDraw.Draw(plate)
+    _draw_text(draw, (mx - left, my - top), text, font, style.fg, tracking, 0)
+    if rng.random() < 0.7:  # the rim, inset from the plate's edge
+        inset = rng.randint(1, max(1, my // 2))
+        draw.rounded_rectangle([(inset, inset), (pw - 1 - inset, ph - 1 - inset)], radius=size // 6,
+                               outline=style.fg, width=max(1, size // 14))
+    body = tuple(rng.randint(0, 255) for _ in range(3)) if rng.random() < 0.5 else (rng.randint(0, 60),) * 3
+    x0, x1, y0, y1 = (int(size * rng.uniform(0.0, 0.3)) for _ in range(4))
+    canvas = np.empty((ph + y0 + y1, pw + x0 + x1, 3), np.uint8)
+    canvas[:] = body
+    canvas[y0:y0 + ph, x0:x0 + pw] = np.asarray(plate)
+    h, w = canvas.shape[:2]
+    mat = cv2.getRotationMatrix2D((w / 2, h / 2), rng.uniform(-6, 6), 1.0)
+    shear = rng.uniform(-0.25, 0.25) if rng.random() < 0.5 else 0.0  # camera slant: x += shear * y
+    mat[0, 1] += shear
+    mat[0, 2] -= shear * h / 2
+    canvas = cv2.warpAffine(canvas, mat, (w, h), borderMode=cv2.BORDER_REPLICATE)
+    out = _degrade(canvas, rng)
+    small_h = rng.randint(18, 32)
+    small_w = max(8, int(w * small_h / h * rng.uniform(0.6, 0.95)))
+    return cv2.resize(out, (small_w, small_h), interpolation=cv2.INTER_AREA)
 
 
 def _degrade(img: np.ndarray, rng: random.Random) -> np.ndarray:

@@ -47,3 +47,17 @@ def test_long_english_lines_break_at_words(sampler: TextSampler) -> None:
     for _ in range(200):
         line = sampler.sample_long_english(min_chars=50, max_chars=110)
         assert len(line) <= 110 and line == line.strip()
+
+
+def test_capital_lines_and_receipt_amounts(sampler: TextSampler) -> None:
+    lines = [sampler.en_sentence() for _ in range(3000)]
+    caps = [t for t in lines if sum(c.isalpha() for c in t) > 3 and t == t.upper()]
+    assert 200 < len(caps) < 600  # about 12 % set in capitals
+    amounts = [sampler.numeric() for _ in range(3000)]
+    assert any(re.fullmatch(r"\.\d\d-", t) for t in amounts)  # a discount printed as ".75-"
+
+
+def test_plate_numbers_are_mostly_digits(sampler: TextSampler) -> None:
+    bodies = "".join(sampler.plate()[-5:] for _ in range(500))
+    assert 0.5 < sum(c.isdigit() for c in bodies) / len(bodies) < 0.7
+    assert "I" not in bodies and "O" not in bodies
