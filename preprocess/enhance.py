@@ -42,13 +42,20 @@ def adaptive_threshold(gray: np.ndarray, *, block_size: int = 21, c: int = 12) -
 def is_light_on_dark(gray: np.ndarray) -> bool:
     """True when the text is lighter than its background.
 
-    The border of a text crop is mostly background, so compare the border median with the
-    median of the whole crop: on dark-on-light text the border is the lighter of the two.
+    Text is the minority of a crop's pixels, so the median is background and the ink lies in the
+    longer tail of the histogram: the 2nd percentile is far below the median for dark text, the
+    98th far above it for light text. (Comparing the border with the median, as before, failed on
+    tight crops, whose border runs through ink: about 8 % of synthetic lines were inverted wrongly,
+    and dark text on a dark grey sign was always inverted.) A crop with no tail of either kind
+    (flat, or ink under 2 %) falls back to the border: a dark frame means light-on-dark.
     """
     if gray.size == 0:
         return False
+    lo, med, hi = np.percentile(gray, (2, 50, 98))
+    if max(med - lo, hi - med) >= 16:
+        return bool(hi - med > med - lo)
     border = np.concatenate([gray[0], gray[-1], gray[:, 0], gray[:, -1]])
-    return float(np.median(border)) < float(np.median(gray)) - 1 or float(np.median(border)) < 96
+    return float(np.median(border)) < 96
 
 
 def normalize_polarity(gray: np.ndarray) -> np.ndarray:

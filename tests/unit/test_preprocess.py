@@ -102,6 +102,21 @@ def test_normalize_polarity_inverts_light_on_dark_only() -> None:
     assert np.array_equal(kept, dark_on_light) and kept is not dark_on_light
 
 
+@pytest.mark.parametrize(("ink", "paper"), [(50, 95), (10, 60), (200, 240)])
+def test_polarity_follows_the_ink_not_the_brightness(ink: int, paper: int) -> None:
+    """Dark text on a dark grey sign is not inverted; light text on light grey is."""
+    assert not is_light_on_dark(text_like(ink=ink, paper=paper))
+    assert is_light_on_dark(text_like(ink=paper, paper=ink))
+
+
+def test_polarity_of_a_tight_crop_whose_border_runs_through_ink() -> None:
+    gray = text_like(ink=20, paper=230)
+    gray[0, :] = 20  # an underline or a glyph touching the crop's top edge
+    gray[:, 0] = 20
+    assert not is_light_on_dark(gray)
+    assert is_light_on_dark(255 - gray)
+
+
 def test_to_grayscale_shapes() -> None:
     rgb = np.zeros((5, 7, 3), np.uint8)
     rgb[..., 0] = 255
