@@ -100,18 +100,15 @@ def _plate_style(rng: random.Random) -> LineStyle:
     return LineStyle((rng.randint(0, 50),) * 3, (rng.randint(170, 230), rng.randint(220, 255), rng.randint(170, 230)))
 
 
-def render_line(text: str, spec: FontSpec, rng: random.Random, filler: TextSampler | None = None,
-                *, plate: bool = False) -> np.ndarray:
+def render_line(text: str, spec: FontSpec, rng: random.Random,
+                filler: TextSampler | None = None) -> np.ndarray:
     """Render ``text`` in face ``spec`` with random style and degradations -> (H, W, 3) uint8.
 
     Margins come in two kinds: loose (the font's line box plus random space, as a page cut by
     hand) and tight (the ink's bounding box plus at most a few pixels, as line detectors and
     scanned-line datasets crop). Without tight crops, a lowercase s/o/c filling a tight crop reads
-    as a capital, and a full stop touching the right edge is dropped. ``plate``: drawn by
-    ``render_plate``.
+    as a capital, and a full stop touching the right edge is dropped. Plates: ``render_plate``.
     """
-    if plate:
-        return render_plate(text, spec, rng)
     size = rng.randint(18, 52)
     font = _font(spec, size)
     ascent, descent = font.getmetrics()
@@ -286,8 +283,9 @@ class LineSynthesizer:
                 text = self.sampler.sample(self.max_chars)
             spec = self._pick_font(text)
             if spec is not None:
-                plate = is_plate(text) and self.rng.random() < 0.8
-                return render_line(text, spec, self.rng, self.sampler, plate=plate), text
+                if is_plate(text) and self.rng.random() < 0.8:
+                    return render_plate(text, spec, self.rng), text
+                return render_line(text, spec, self.rng, self.sampler), text
 
     def sample(self) -> tuple[np.ndarray, str]:
         """(line  # (32, W) uint8 after the serving preprocessing, label)."""
