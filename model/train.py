@@ -117,6 +117,14 @@ def evaluate(model: CRNN, eval_set: list[tuple[np.ndarray, str]], charset: Chars
     return score(pairs).to_dict()
 
 
+def cosine_rate(step: int, start: int, steps: int, lr: float, lr_end: float) -> float:
+    """Half-cosine from ``lr`` at absolute step ``start`` to ``lr_end`` at ``start + steps``, then
+    flat. Absolute steps, so a run restarted mid-way (e.g. after a data-engine change) with the
+    same ``--decay-start`` continues the same curve."""
+    t = min(1.0, max(0.0, (step - start) / max(1, steps)))
+    return lr_end + (lr - lr_end) * 0.5 * (1.0 + math.cos(math.pi * t))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--ckpt", type=Path, default=MODEL_DIR / "ckpt" / "crnn_last.pt")
@@ -127,6 +135,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--lr", type=float, default=1e-3)
     parser.add_argument("--warmup-steps", type=int, default=300)
+    parser.add_argument("--lr-end", type=float, default=None,
+                        help="cosine-decay the rate to this value (default: constant rate)")
+    parser.add_argument("--decay-start", type=int, default=None,
+                        help="absolute step where the decay starts (default: the resumed step)")
+    parser.add_argument("--decay-steps", type=int, default=10_000)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--max-width", type=int, default=800)
@@ -193,8 +206,11 @@ def main(argv: list[str] | None = None) -> int:
     model.train()
     t_start = t_log = last_save = time.time()
     loss_sum, loss_n, samples_log = 0.0, 0, 0
+    decay_start = step if args.decay_start is None else args.decay_start
     for batch in data:
         lr = args.lr * min(1.0, (step - warm_from + 1) / args.warmup_steps)
+        if args.lr_end is not None:
+            lr = min(lr, cosine_rate(step, decay_start, args.decay_steps, args.lr, args.lr_end))
         for g in opt.param_groups:
             g["lr"] = lr
         logits = model(batch["images"].to(device).contiguous(memory_format=memory_format))
