@@ -117,6 +117,13 @@ def evaluate(model: CRNN, eval_set: list[tuple[np.ndarray, str]], charset: Chars
     return score(pairs).to_dict()
 
 
+def _ignore_stop_signals(_worker_id: int) -> None:
+    """Data workers ignore SIGTERM/SIGINT: ``pkill -f model.train`` reaches them too, and a
+    worker that dies first makes the trainer fail before it can save; the trainer stops them."""
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def cosine_rate(step: int, start: int, steps: int, lr: float, lr_end: float) -> float:
     """Half-cosine from ``lr`` at absolute step ``start`` to ``lr_end`` at ``start + steps``, then
     flat. Absolute steps, so a run restarted mid-way (e.g. after a data-engine change) with the
@@ -201,7 +208,7 @@ def main(argv: list[str] | None = None) -> int:
                                        max_chars=args.max_chars, long_line_share=args.long_line_share),
                       batch_size=None, num_workers=args.workers,
                       collate_fn=lambda b: collate(b[0], b[1], charset), prefetch_factor=4 if args.workers else None,
-                      persistent_workers=False)
+                      persistent_workers=False, worker_init_fn=_ignore_stop_signals)
     ctc = torch.nn.CTCLoss(blank=charset.blank_index, zero_infinity=True)
     model.train()
     t_start = t_log = last_save = time.time()
