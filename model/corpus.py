@@ -8,13 +8,12 @@ preference for the least-seen ones, so every class is seen many times early in t
 """
 from __future__ import annotations
 
+import os
 import random
 import string
 from pathlib import Path
 
-import jieba
 import numpy as np
-from wordfreq import top_n_list, zipf_frequency
 
 from model.charset import Charset, normalize_text
 
@@ -31,6 +30,8 @@ def is_plate(text: str) -> bool:
 
 
 def _load_jieba_words(charset: Charset) -> tuple[list[str], np.ndarray]:
+    import jieba  # noqa: PLC0415 - only where no snapshot is used (see load_word_lists)
+
     path = Path(jieba.__file__).with_name("dict.txt")
     words, freqs = [], []
     for line in path.read_text(encoding="utf-8").splitlines():
@@ -44,9 +45,34 @@ def _load_jieba_words(charset: Charset) -> tuple[list[str], np.ndarray]:
 
 
 def _load_english_words(charset: Charset) -> tuple[list[str], np.ndarray]:
+    from wordfreq import top_n_list, zipf_frequency  # noqa: PLC0415 - as in _load_jieba_words
+
     words = [w for w in top_n_list("en", 40000) if w.isascii() and charset.covers(w)]
     weights = np.array([zipf_frequency(w, "en") for w in words]) ** 2
     return words, weights / weights.sum()
+
+
+WordLists = tuple[list[str], np.ndarray, list[str], np.ndarray]
+
+
+def load_word_lists(charset: Charset, snapshot: Path | None = None) -> WordLists:
+    """(Chinese words, their probabilities, English words, theirs).
+
+    From jieba and wordfreq, or from a snapshot that ``save_word_lists`` wrote (``snapshot`` or
+    the ``OCR_CORPUS_SNAPSHOT`` variable): a training machine with no package index (a lent
+    GPU) then needs neither package, and wordfreq's wheel alone is larger than what travels.
+    """
+    snapshot = snapshot or (Path(os.environ["OCR_CORPUS_SNAPSHOT"]) if os.environ.get("OCR_CORPUS_SNAPSHOT") else None)
+    if snapshot is None:
+        return (*_load_jieba_words(charset), *_load_english_words(charset))
+    with np.load(snapshot) as z:
+        return z["zh_words"].tolist(), z["zh_p"], z["en_words"].tolist(), z["en_p"]
+
+
+def save_word_lists(charset: Charset, path: Path) -> None:
+    """Write the word lists that ``load_word_lists`` reads from jieba and wordfreq."""
+    zh_words, zh_p, en_words, en_p = load_word_lists(charset)
+    np.savez_compressed(path, zh_words=np.array(zh_words), zh_p=zh_p, en_words=np.array(en_words), en_p=en_p)
 
 
 class TextSampler:
@@ -56,8 +82,7 @@ class TextSampler:
         self.charset = charset
         self.rng = random.Random(seed)
         self.np_rng = np.random.default_rng(seed)
-        self.zh_words, self.zh_p = _load_jieba_words(charset)
-        self.en_words, self.en_p = _load_english_words(charset)
+        self.zh_words, self.zh_p, self.en_words, self.en_p = load_word_lists(charset)
         self.hanzi = [c for c in charset.chars if "\u4e00" <= c <= "\u9fff"]
         self.hanzi_labels = np.array([charset.encode(c)[0] for c in self.hanzi])
         self.symbols = [c for c in charset.chars if not c.isascii() and not ("\u4e00" <= c <= "\u9fff")]

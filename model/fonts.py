@@ -5,12 +5,15 @@ training and are used only to measure generalisation to unseen typefaces.
 """
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from PIL import ImageFont
 
-FONT_ROOTS = (Path("/usr/share/fonts"),)
+# ``OCR_FONT_ROOT`` points at another tree with the same relative paths, e.g. the subset fonts
+# that ``model.bundle`` packs for a training machine without Debian's font packages.
+FONT_ROOT = Path(os.environ.get("OCR_FONT_ROOT", "/usr/share/fonts"))
 
 
 @dataclass(frozen=True)
@@ -76,7 +79,7 @@ HELD_OUT_FAMILIES: frozenset[str] = frozenset(
 )
 
 
-def available_fonts(root: Path = FONT_ROOTS[0]) -> list[FontSpec]:
+def available_fonts(root: Path = FONT_ROOT) -> list[FontSpec]:
     """Every candidate face present on this machine."""
     return [FontSpec(str(root / rel), idx, fam, cjk) for rel, idx, fam, cjk in _CANDIDATES
             if (root / rel).exists()]

@@ -23,6 +23,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import cv2
 import numpy as np
 import torch
 from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
@@ -117,17 +118,21 @@ def evaluate(model: CRNN, eval_set: list[tuple[np.ndarray, str]], charset: Chars
     return score(pairs).to_dict()
 
 
-def _ignore_stop_signals(_worker_id: int) -> None:
+def _init_worker(_worker_id: int) -> None:
     """Data workers ignore SIGTERM/SIGINT: ``pkill -f model.train`` reaches them too, and a
-    worker that dies first makes the trainer fail before it can save; the trainer stops them."""
+    worker that dies first makes the trainer fail before it can save; the trainer stops them.
+    Each renders on one core: OpenCV's own thread pool would start a thread per core in every
+    worker (15 workers x 16 threads on a 16-core GPU machine) for images of a few kB."""
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    cv2.setNumThreads(1)
 
 
-def cosine_rate(step: int, start: int, steps: int, lr: float, lr_end: float) -> float:
+def cosine_rate(step: float, start: float, steps: float, lr: float, lr_end: float) -> float:
     """Half-cosine from ``lr`` at absolute step ``start`` to ``lr_end`` at ``start + steps``, then
     flat. Absolute steps, so a run restarted mid-way (e.g. after a data-engine change) with the
-    same ``--decay-start`` continues the same curve."""
+    same ``--decay-start`` continues the same curve. (With ``--decay-over-run`` the "steps" are
+    seconds of this run.)"""
     t = min(1.0, max(0.0, (step - start) / max(1, steps)))
     return lr_end + (lr - lr_end) * 0.5 * (1.0 + math.cos(math.pi * t))
 
@@ -147,6 +152,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--decay-start", type=int, default=None,
                         help="absolute step where the decay starts (default: the resumed step)")
     parser.add_argument("--decay-steps", type=int, default=10_000)
+    parser.add_argument("--decay-over-run", action="store_true",
+                        help="decay over this run's --max-minutes instead of steps: for a fixed-time "
+                             "run on a lent GPU, whose step rate is not known ahead")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--max-width", type=int, default=800)
@@ -208,7 +216,7 @@ def main(argv: list[str] | None = None) -> int:
                                        max_chars=args.max_chars, long_line_share=args.long_line_share),
                       batch_size=None, num_workers=args.workers,
                       collate_fn=lambda b: collate(b[0], b[1], charset), prefetch_factor=4 if args.workers else None,
-                      persistent_workers=False, worker_init_fn=_ignore_stop_signals)
+                      persistent_workers=False, worker_init_fn=_init_worker)
     ctc = torch.nn.CTCLoss(blank=charset.blank_index, zero_infinity=True)
     model.train()
     t_start = t_log = last_save = time.time()
@@ -216,7 +224,9 @@ def main(argv: list[str] | None = None) -> int:
     decay_start = step if args.decay_start is None else args.decay_start
     for batch in data:
         lr = args.lr * min(1.0, (step - warm_from + 1) / args.warmup_steps)
-        if args.lr_end is not None:
+        if args.lr_end is not None and args.decay_over_run:
+            lr = min(lr, cosine_rate(time.time() - t_start, 0, args.max_minutes * 60, args.lr, args.lr_end))
+        elif args.lr_end is not None:
             lr = min(lr, cosine_rate(step, decay_start, args.decay_steps, args.lr, args.lr_end))
         for g in opt.param_groups:
             g["lr"] = lr
