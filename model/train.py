@@ -52,7 +52,7 @@ class SyntheticBatches(IterableDataset):
         self.max_width_px = max_width_px
         self.pool = pool
 
-    def __iter__(self) -> Iterator[tuple[list[np.ndarray], list[str]]]:
+    def __iter__(self) -> Iterator[dict[str, torch.Tensor]]:
         info = get_worker_info()
         seed = self.seed * 1000 + (info.id if info else 0)
         synth = LineSynthesizer(self.charset, seed=seed, max_chars=self.max_chars,
@@ -68,7 +68,7 @@ class SyntheticBatches(IterableDataset):
             batches = [items[i:i + self.batch_size] for i in range(0, len(items), self.batch_size)]
             rng.shuffle(batches)
             for b in batches:
-                yield [it[0] for it in b], [it[1] for it in b]
+                yield collate([it[0] for it in b], [it[1] for it in b], self.charset)
 
 
 def collate(lines: list[np.ndarray], texts: list[str], charset: Charset, width_step_px: int = 32) -> dict[str, torch.Tensor]:
@@ -122,7 +122,10 @@ def _init_worker(_worker_id: int) -> None:
     """Data workers ignore SIGTERM/SIGINT: ``pkill -f model.train`` reaches them too, and a
     worker that dies first makes the trainer fail before it can save; the trainer stops them.
     Each renders on one core: OpenCV's own thread pool would start a thread per core in every
-    worker (15 workers x 16 threads on a 16-core GPU machine) for images of a few kB."""
+    worker (15 workers x 16 threads on a 16-core GPU machine) for images of a few kB. ``main``
+    sets one thread before its first OpenCV call: a forked worker that reconfigures a pool its
+    parent had started hangs in ``setNumThreads``: a run on a GPU machine logged no step, and
+    here every forked worker's stack stood in that call."""
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     cv2.setNumThreads(1)
@@ -157,6 +160,9 @@ def main(argv: list[str] | None = None) -> int:
                              "run on a lent GPU, whose step rate is not known ahead")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--worker-start", choices=("fork", "spawn", "forkserver"), default="fork",
+                        help="how data workers start (spawn: nothing of the trainer's CUDA or thread "
+                             "pools is inherited; each worker imports anew, a few seconds)")
     parser.add_argument("--max-width", type=int, default=800)
     parser.add_argument("--max-chars", type=int, default=48, help="longest ordinary line (curriculum)")
     parser.add_argument("--long-line-share", type=float, default=0.06, help="share of 50-110 char English lines")
@@ -171,6 +177,7 @@ def main(argv: list[str] | None = None) -> int:
 
     torch.manual_seed(args.seed)
     torch.set_num_threads(args.threads)
+    cv2.setNumThreads(1)  # before any OpenCV call: see _init_worker
     torch.set_flush_denormal(True)  # denormal floats in late LSTM/conv gradients are slow on x86
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
     charset = Charset.load(args.charset)
@@ -214,9 +221,9 @@ def main(argv: list[str] | None = None) -> int:
     eval_set = make_eval_set(charset, args.eval_lines)
     data = DataLoader(SyntheticBatches(charset, args.batch_size, args.seed + step, args.max_width,
                                        max_chars=args.max_chars, long_line_share=args.long_line_share),
-                      batch_size=None, num_workers=args.workers,
-                      collate_fn=lambda b: collate(b[0], b[1], charset), prefetch_factor=4 if args.workers else None,
-                      persistent_workers=False, worker_init_fn=_init_worker)
+                      batch_size=None, num_workers=args.workers, prefetch_factor=4 if args.workers else None,
+                      persistent_workers=False, worker_init_fn=_init_worker,
+                      multiprocessing_context=args.worker_start if args.workers else None)
     ctc = torch.nn.CTCLoss(blank=charset.blank_index, zero_infinity=True)
     model.train()
     t_start = t_log = last_save = time.time()
