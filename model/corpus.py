@@ -52,6 +52,18 @@ def _load_english_words(charset: Charset) -> tuple[list[str], np.ndarray]:
     return words, weights / weights.sum()
 
 
+def _cdf(p: np.ndarray) -> np.ndarray:
+    cdf = p.cumsum()
+    return cdf / cdf[-1]
+
+
+def _draw(rng: np.random.Generator, cdf: np.ndarray, n: int) -> np.ndarray:
+    """``n`` indices drawn with the probabilities behind ``cdf``: what ``rng.choice(len, n, p=p)``
+    returns, draw for draw, without its per-call check and cumulative sum over all 349k jieba
+    words (a quarter of the data engine's time)."""
+    return cdf.searchsorted(rng.random(n), side="right")
+
+
 WordLists = tuple[list[str], np.ndarray, list[str], np.ndarray]
 
 
@@ -83,6 +95,7 @@ class TextSampler:
         self.rng = random.Random(seed)
         self.np_rng = np.random.default_rng(seed)
         self.zh_words, self.zh_p, self.en_words, self.en_p = load_word_lists(charset)
+        self._zh_cdf, self._en_cdf = _cdf(self.zh_p), _cdf(self.en_p)
         self.hanzi = [c for c in charset.chars if "\u4e00" <= c <= "\u9fff"]
         self.hanzi_labels = np.array([charset.encode(c)[0] for c in self.hanzi])
         self.symbols = [c for c in charset.chars if not c.isascii() and not ("\u4e00" <= c <= "\u9fff")]
@@ -94,11 +107,11 @@ class TextSampler:
 
     # --- pieces -------------------------------------------------------------------------
     def _zh_words(self, n: int) -> list[str]:
-        idx = self.np_rng.choice(len(self.zh_words), size=n, p=self.zh_p)
+        idx = _draw(self.np_rng, self._zh_cdf, n)
         return [self.zh_words[i] for i in idx]
 
     def _en_words(self, n: int) -> list[str]:
-        idx = self.np_rng.choice(len(self.en_words), size=n, p=self.en_p)
+        idx = _draw(self.np_rng, self._en_cdf, n)
         out = []
         for i in idx:
             w = self.en_words[i]
