@@ -6,7 +6,7 @@
 #   make test                the whole suite: unit, api, e2e (Chromium) and docker (podman)
 #   make lint                hadolint on the Dockerfile, shellcheck on the shell scripts
 #   make bench [BENCH_ARGS=--quick]   bench/: ours vs RapidOCR and Tesseract -> bench/results
-#   make train [TRAIN_ARGS=...] | export | quantize | docker
+#   make train [TRAIN_ARGS=...] | train-bundle | export | quantize | docker
 
 SHELL := /bin/bash
 .SHELLFLAGS := -euo pipefail -c
@@ -48,7 +48,7 @@ if (( $${#missing[@]} )); then \
 fi
 endef
 
-.PHONY: help serve test lint bench train export quantize docker apt-test apt-bench apt-fonts apt-lint
+.PHONY: help serve test lint bench train train-bundle export quantize docker apt-test apt-bench apt-fonts apt-lint
 
 help:
 	@sed -n 's/^#   make /make /p' Makefile
@@ -100,7 +100,7 @@ test: apt-test $(VENV)/.dev-deps
 
 lint: apt-lint $(VENV)/.dev-deps
 	$(BIN)/hadolint Dockerfile
-	shellcheck .ci/run tools/*.sh
+	shellcheck .ci/run tools/*.sh model/*.sh
 
 bench: apt-bench $(VENV)/.bench-deps
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
@@ -108,6 +108,10 @@ bench: apt-bench $(VENV)/.bench-deps
 # Synthetic lines are rendered with the Debian fonts (training and held-out families).
 train: apt-fonts $(VENV)/.train-deps
 	$(BIN)/python -m model.train $(TRAIN_ARGS)
+
+# What a lent GPU machine (no fonts, no package index) needs to train: .gpu/ (model/bundle.py).
+train-bundle: apt-fonts $(VENV)/.train-deps
+	$(BIN)/python -m model.bundle --out .gpu
 
 export: $(VENV)/.train-deps
 	$(BIN)/python -m model.export
