@@ -67,6 +67,10 @@ def _draw(rng: np.random.Generator, cdf: np.ndarray, n: int) -> np.ndarray:
 WordLists = tuple[list[str], np.ndarray, list[str], np.ndarray]
 
 
+def _load_live_word_lists(charset: Charset) -> WordLists:
+    return (*_load_jieba_words(charset), *_load_english_words(charset))
+
+
 def load_word_lists(charset: Charset, snapshot: Path | None = None) -> WordLists:
     """(Chinese words, their probabilities, English words, theirs).
 
@@ -74,16 +78,17 @@ def load_word_lists(charset: Charset, snapshot: Path | None = None) -> WordLists
     the ``OCR_CORPUS_SNAPSHOT`` variable): a training machine with no package index (a lent
     GPU) then needs neither package, and wordfreq's wheel alone is larger than what travels.
     """
-    snapshot = snapshot or (Path(os.environ["OCR_CORPUS_SNAPSHOT"]) if os.environ.get("OCR_CORPUS_SNAPSHOT") else None)
+    env = os.environ.get("OCR_CORPUS_SNAPSHOT")
+    snapshot = snapshot or (Path(env) if env else None)
     if snapshot is None:
-        return (*_load_jieba_words(charset), *_load_english_words(charset))
+        return _load_live_word_lists(charset)
     with np.load(snapshot) as z:
         return z["zh_words"].tolist(), z["zh_p"], z["en_words"].tolist(), z["en_p"]
 
 
 def save_word_lists(charset: Charset, path: Path) -> None:
     """Write the word lists that ``load_word_lists`` reads from jieba and wordfreq."""
-    zh_words, zh_p, en_words, en_p = load_word_lists(charset)
+    zh_words, zh_p, en_words, en_p = _load_live_word_lists(charset)
     np.savez_compressed(path, zh_words=np.array(zh_words), zh_p=zh_p, en_words=np.array(en_words), en_p=en_p)
 
 

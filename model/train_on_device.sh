@@ -6,12 +6,12 @@
 # carry it. Data is rendered by (cores - 1) DataLoader workers; the rate decays over the run's
 # time (--decay-over-run), since its step rate is not known ahead.
 #
-#   OUT=/some/dir MINUTES=7 bash model/train_on_device.sh --batch-size 64 --lr 6e-4 --lr-end 1e-5
+#   OUT=/some/dir MINUTES=7 bash model/train_on_device.sh --batch-size 64 --lr 4e-4 --lr-end 1e-5
 #
 # Writes to $OUT: train.log (the committed log plus this run), ckpt_model.pt (weights, step,
 # samples, config) and ckpt_ema.pt (the weight average): the device tool returns files of at
 # most 16 MB, and the whole checkpoint with its AdamW moments is 47 MB. Join them with
-#   python -m model.join_ckpt $OUT model/ckpt/crnn_last.pt
+#   python -m model.join_ckpt $OUT model/runs/ckpt.pt
 set -euo pipefail
 : "${OUT:?set OUT to the folder that comes back}"
 MINUTES=${MINUTES:-7}
