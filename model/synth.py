@@ -166,31 +166,97 @@ def render_line(text: str, spec: FontSpec, rng: random.Random,
     return out
 
 
+# GA 36-2018 small-car plate, in mm: 440 x 140, seven glyph boxes of 45 x 90 (hanzi and letters
+# alike: the plate face is tall and narrow), 12-mm gaps, a 34-mm gap after the second glyph that
+# holds the 10-mm separator dot, 15.5-mm side and 25-mm top margins.
+_PLATE_MM = (440.0, 140.0)
+_PLATE_GLYPH_MM = (45.0, 90.0)
+_PLATE_GAP_MM, _PLATE_SEP_MM, _PLATE_SIDE_MM, _PLATE_TOP_MM = 12.0, 34.0, 15.5, 25.0
+
+
+def _glyph_mask(ch: str, font: ImageFont.FreeTypeFont, stroke: int) -> np.ndarray | None:
+    """Ink of one character cropped to its bounding box -> (h, w) uint8 coverage, or None."""
+    left, top, right, bottom = font.getbbox(ch, anchor="ls", stroke_width=stroke)
+    if right <= left or bottom <= top:
+        return None
+    im = Image.new("L", (int(right - left) + 2, int(bottom - top) + 2), 0)
+    ImageDraw.Draw(im).text((1 - left, 1 - top), ch, font=font, fill=255, anchor="ls",
+                            stroke_width=stroke, stroke_fill=255)
+    box = im.getbbox()
+    return np.asarray(im.crop(box)) if box else None
+
+
+def _standard_plate(text: str, spec: FontSpec, style: LineStyle, rng: random.Random) -> Image.Image:
+    """The plate face laid out as GA 36 prescribes (see the constants above) at a random scale.
+
+    Each glyph is scaled to the 90-mm glyph height and squeezed to at most 45 mm wide, centred in
+    its box, which is what makes real plate lettering tall and narrow (a square hanzi ends up
+    half as wide as high); a 1 stays narrow. The dot is drawn only when the label has it.
+    """
+    chars = [ch for ch in text if ch not in "· "]
+    mm = rng.uniform(0.3, 0.6)  # pixels per millimetre: a 130-265 px wide face before shrinking
+    gw, gh = _PLATE_GLYPH_MM[0] * mm, _PLATE_GLYPH_MM[1] * mm
+    body_mm = len(chars) * _PLATE_GLYPH_MM[0] + (len(chars) - 2) * _PLATE_GAP_MM + _PLATE_SEP_MM
+    pw = int(round((body_mm + 2 * _PLATE_SIDE_MM) * mm))
+    ph = int(round(_PLATE_MM[1] * mm))
+    font = _font(spec, max(8, int(gh * 1.3)))
+    stroke = rng.choice([0, 0, 1, 2])
+    ink = np.zeros((ph, pw), np.float32)
+    x, y = _PLATE_SIDE_MM * mm, _PLATE_TOP_MM * mm
+    for i, ch in enumerate(chars):
+        glyph = _glyph_mask(ch, font, stroke)
+        if glyph is not None:
+            w = min(gw, glyph.shape[1] * gh / glyph.shape[0])
+            size = (max(1, int(round(w))), max(1, int(round(gh))))
+            scaled = cv2.resize(glyph, size, interpolation=cv2.INTER_AREA).astype(np.float32)
+            gx, gy = int(round(x + (gw - size[0]) / 2)), int(round(y))
+            region = ink[gy:gy + size[1], gx:gx + size[0]]
+            np.maximum(region, scaled[:region.shape[0], :region.shape[1]], out=region)
+        x += gw + (_PLATE_SEP_MM if i == 1 else _PLATE_GAP_MM) * mm
+        if i == 1 and "·" in text:
+            r = max(1, int(round(5 * mm)))
+            cv2.circle(ink, (int(round(x - _PLATE_SEP_MM * mm / 2)), int(round(ph / 2))), r, 255.0, -1,
+                       lineType=cv2.LINE_AA)
+    alpha = (ink / 255.0)[..., None]
+    face = np.asarray(style.bg, np.float32) * (1 - alpha) + np.asarray(style.fg, np.float32) * alpha
+    return Image.fromarray(face.astype(np.uint8))
+
+
+def _free_plate(text: str, spec: FontSpec, style: LineStyle, rng: random.Random) -> Image.Image:
+    """A plate face in the font's own proportions with loose letter spacing (older or odd plates)."""
+    size = rng.randint(28, 48)
+    font = _font(spec, size)
+    tracking = size * rng.uniform(0.05, 0.3)
+    left, top, _, bottom = font.getbbox(text, anchor="ls")
+    ink_w = font.getlength(text) + tracking * (len(text) - 1)
+    mx, my = int(size * rng.uniform(0.1, 0.35)), int(size * rng.uniform(0.1, 0.35))
+    plate = Image.new("RGB", (int(ink_w) + 2 * mx, int(bottom - top) + 2 * my), style.bg)
+    _draw_text(ImageDraw.Draw(plate), (mx - left, my - top), text, font, style.fg, tracking, 0)
+    return plate
+
+
 def render_plate(text: str, spec: FontSpec, rng: random.Random) -> np.ndarray:
     """A licence plate as plate detectors crop it -> (H, W, 3) uint8, about 94x24 like real crops.
 
     Real crops differ from a tight text line in ways the model must see in training: the glyphs
     fill only 55-80 % of the crop height (the plate's margin and rim lie around them, often with a
-    strip of car body), letters are widely and evenly spaced and narrow, and the plate is tilted
-    and slanted by the camera angle. The printed separator dot is drawn only when the label has it.
+    strip of car body), letters are evenly spaced, tall and narrow, and the plate is tilted and
+    slanted by the camera angle. Most faces follow the GA 36 layout (``_standard_plate``), the
+    rest keep the font's proportions (``_free_plate``). The crop is resized to a fixed size the
+    way plate readers do (94x24 for LPRNet), which can stretch it sideways.
     """
-    size = rng.randint(28, 48)
-    font = _font(spec, size)
     style = _plate_style(rng)
-    tracking = size * rng.uniform(0.05, 0.3)
-    left, top, _, bottom = font.getbbox(text, anchor="ls")
-    ink_w = font.getlength(text) + tracking * (len(text) - 1)
-    mx, my = int(size * rng.uniform(0.1, 0.35)), int(size * rng.uniform(0.1, 0.35))
-    pw, ph = int(ink_w) + 2 * mx, int(bottom - top) + 2 * my
-    plate = Image.new("RGB", (pw, ph), style.bg)
+    standard = rng.random() < 0.7
+    plate = _standard_plate(text, spec, style, rng) if standard else _free_plate(text, spec, style, rng)
+    pw, ph = plate.size
+    unit = ph / 4  # about the glyph height's half, as the size scale of rim and body strips
     draw = ImageDraw.Draw(plate)
-    _draw_text(draw, (mx - left, my - top), text, font, style.fg, tracking, 0)
     if rng.random() < 0.7:  # the rim, inset from the plate's edge
-        inset = rng.randint(1, max(1, my // 2))
-        draw.rounded_rectangle([(inset, inset), (pw - 1 - inset, ph - 1 - inset)], radius=size // 6,
-                               outline=style.fg, width=max(1, size // 14))
+        inset = rng.randint(1, max(1, int(unit * 0.3)))
+        draw.rounded_rectangle([(inset, inset), (pw - 1 - inset, ph - 1 - inset)], radius=int(unit / 2),
+                               outline=style.fg, width=max(1, int(unit / 5)))
     body = tuple(rng.randint(0, 255) for _ in range(3)) if rng.random() < 0.5 else (rng.randint(0, 60),) * 3
-    x0, x1, y0, y1 = (int(size * rng.uniform(0.0, 0.3)) for _ in range(4))
+    x0, x1, y0, y1 = (int(unit * rng.uniform(0.0, 0.6)) for _ in range(4))
     canvas = np.empty((ph + y0 + y1, pw + x0 + x1, 3), np.uint8)
     canvas[:] = body
     canvas[y0:y0 + ph, x0:x0 + pw] = np.asarray(plate)
@@ -202,7 +268,8 @@ def render_plate(text: str, spec: FontSpec, rng: random.Random) -> np.ndarray:
     canvas = cv2.warpAffine(canvas, mat, (w, h), borderMode=cv2.BORDER_REPLICATE)
     out = _degrade(canvas, rng)
     small_h = rng.randint(18, 32)
-    small_w = max(8, int(w * small_h / h * rng.uniform(0.6, 0.95)))
+    squeeze = rng.uniform(0.85, 1.3) if standard else rng.uniform(0.6, 0.95)
+    small_w = max(8, int(w * small_h / h * squeeze))
     return cv2.resize(out, (small_w, small_h), interpolation=cv2.INTER_AREA)
 
 
