@@ -169,7 +169,7 @@ def render_line(text: str, spec: FontSpec, rng: random.Random,
 # GA 36-2018 small-car plate, in mm: 440 x 140, seven glyph boxes of 45 x 90 (hanzi and letters
 # alike: the plate face is tall and narrow), 12-mm gaps, a 34-mm gap after the second glyph that
 # holds the 10-mm separator dot, 15.5-mm side and 25-mm top margins.
-_PLATE_MM = (440.0, 140.0)
+_PLATE_H_MM = 140.0  # the width follows from the glyph boxes: 440 mm for seven
 _PLATE_GLYPH_MM = (45.0, 90.0)
 _PLATE_GAP_MM, _PLATE_SEP_MM, _PLATE_SIDE_MM, _PLATE_TOP_MM = 12.0, 34.0, 15.5, 25.0
 
@@ -198,7 +198,7 @@ def _standard_plate(text: str, spec: FontSpec, style: LineStyle, rng: random.Ran
     gw, gh = _PLATE_GLYPH_MM[0] * mm, _PLATE_GLYPH_MM[1] * mm
     body_mm = len(chars) * _PLATE_GLYPH_MM[0] + (len(chars) - 2) * _PLATE_GAP_MM + _PLATE_SEP_MM
     pw = int(round((body_mm + 2 * _PLATE_SIDE_MM) * mm))
-    ph = int(round(_PLATE_MM[1] * mm))
+    ph = int(round(_PLATE_H_MM * mm))
     font = _font(spec, max(8, int(gh * 1.3)))
     stroke = rng.choice([0, 0, 1, 2])
     ink = np.zeros((ph, pw), np.float32)
@@ -249,7 +249,7 @@ def render_plate(text: str, spec: FontSpec, rng: random.Random) -> np.ndarray:
     standard = rng.random() < 0.7
     plate = _standard_plate(text, spec, style, rng) if standard else _free_plate(text, spec, style, rng)
     pw, ph = plate.size
-    unit = ph / 4  # about the glyph height's half, as the size scale of rim and body strips
+    unit = ph / 4  # size scale of the rim and of the strips of car body around the plate
     draw = ImageDraw.Draw(plate)
     if rng.random() < 0.7:  # the rim, inset from the plate's edge
         inset = rng.randint(1, max(1, int(unit * 0.3)))
