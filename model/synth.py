@@ -261,16 +261,29 @@ def render_plate(text: str, spec: FontSpec, rng: random.Random) -> np.ndarray:
     canvas[:] = body
     canvas[y0:y0 + ph, x0:x0 + pw] = np.asarray(plate)
     h, w = canvas.shape[:2]
-    mat = cv2.getRotationMatrix2D((w / 2, h / 2), rng.uniform(-6, 6), 1.0)
-    shear = rng.uniform(-0.25, 0.25) if rng.random() < 0.5 else 0.0  # camera slant: x += shear * y
-    mat[0, 1] += shear
-    mat[0, 2] -= shear * h / 2
-    canvas = cv2.warpAffine(canvas, mat, (w, h), borderMode=cv2.BORDER_REPLICATE)
+    shear = rng.uniform(-0.4, 0.4) if rng.random() < 0.5 else 0.0
+    canvas = camera_tilt(canvas, rng.uniform(-10, 10), shear, fill=body)
     out = _degrade(canvas, rng)
     small_h = rng.randint(18, 32)
     squeeze = rng.uniform(0.85, 1.3) if standard else rng.uniform(0.6, 0.95)
-    small_w = max(8, int(w * small_h / h * squeeze))
+    small_w = max(8, int(w * small_h / h * squeeze))  # the untilted aspect: a fixed-size crop
     return cv2.resize(out, (small_w, small_h), interpolation=cv2.INTER_AREA)
+
+
+def camera_tilt(img: np.ndarray, angle_deg: float, shear: float, *, fill: tuple[int, ...]) -> np.ndarray:
+    """Rotate (degrees, counter-clockwise) and slant (x += shear * y) an (H, W, C) image into
+    the axis-aligned box that holds all of it, as a detector's box holds a tilted plate: nothing
+    is cut off, the corners are filled with ``fill``.
+    """
+    h, w = img.shape[:2]
+    mat = cv2.getRotationMatrix2D((w / 2, h / 2), angle_deg, 1.0)
+    mat = np.array([[1.0, shear, 0.0], [0.0, 1.0, 0.0]]) @ np.vstack([mat, [0.0, 0.0, 1.0]])
+    corners = np.array([[0, 0, 1], [w, 0, 1], [0, h, 1], [w, h, 1]], dtype=np.float64) @ mat.T
+    x0, y0 = corners.min(axis=0)
+    x1, y1 = corners.max(axis=0)
+    mat[:, 2] -= (x0, y0)
+    size = (int(math.ceil(x1 - x0)), int(math.ceil(y1 - y0)))
+    return cv2.warpAffine(img, mat, size, borderMode=cv2.BORDER_CONSTANT, borderValue=fill)
 
 
 def max_rotation_deg(width: int, height: int, *, limit_deg: float = 2.5, drift: float = 0.3) -> float:

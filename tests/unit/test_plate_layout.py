@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from model.fonts import available_fonts
-from model.synth import LineStyle, _standard_plate, render_plate
+from model.synth import LineStyle, _standard_plate, camera_tilt, render_plate
 
 WHITE_ON_BLACK = LineStyle((255, 255, 255), (0, 0, 0))
 
@@ -53,3 +53,15 @@ def test_crops_are_plate_reader_sized(hei, seed: int) -> None:
     crop = render_plate("京P·L3N67", hei, random.Random(seed))
     assert crop.dtype == np.uint8 and crop.ndim == 3
     assert 18 <= crop.shape[0] <= 32 and 2 < crop.shape[1] / crop.shape[0] < 6
+
+
+@pytest.mark.parametrize(("angle", "shear"), [(0.0, 0.0), (10.0, 0.0), (-10.0, 0.4), (7.0, -0.4)])
+def test_camera_tilt_keeps_the_whole_plate_in_the_box(angle: float, shear: float) -> None:
+    plate = np.full((40, 140, 3), 255, np.uint8)
+    out = camera_tilt(plate, angle, shear, fill=(0, 0, 0))
+    # rotation and shear keep the area, so all of the plate's ink is still in the crop ...
+    assert abs(int(out[..., 0].astype(np.int64).sum()) - int(plate[..., 0].astype(np.int64).sum())) \
+        < 0.03 * plate[..., 0].astype(np.int64).sum()
+    # ... and the box is tight: it touches the plate on every side
+    ink = out[..., 0] > 0
+    assert ink[:2].any() and ink[-2:].any() and ink[:, :2].any() and ink[:, -2:].any()
