@@ -14,6 +14,7 @@ from preprocess.config import PreprocessConfig
 from preprocess.enhance import adaptive_threshold, equalize_histogram, normalize_polarity, to_grayscale
 from preprocess.errors import TooManyLinesError
 from preprocess.resize import resize_to_height
+from preprocess.slant import deslant
 from preprocess.segment import LineBand, PageLines, Skew, find_line_bands, segment_page
 
 Mode = Literal["auto", "line", "page"]
@@ -32,7 +33,8 @@ def prepare_line(gray: np.ndarray, cfg: PreprocessConfig) -> np.ndarray:
     """One line crop (H, W) uint8 gray -> model input (line_height_px, W') uint8.
 
     Polarity is normalised to dark-on-light, the crop is scaled to ``threshold_height_px``,
-    equalised and thresholded there (see PreprocessConfig), then reduced to the model height.
+    equalised and thresholded there (see PreprocessConfig), reduced to the model height, and
+    sheared upright when its strokes lean (preprocess.slant).
     """
     line = normalize_polarity(gray)
     line = resize_to_height(line, cfg.threshold_height_px, max_width_px=cfg.max_line_width_px * 2,
@@ -41,8 +43,9 @@ def prepare_line(gray: np.ndarray, cfg: PreprocessConfig) -> np.ndarray:
         line = equalize_histogram(line, clip_limit=cfg.clahe_clip_limit)
     if cfg.binarize:
         line = adaptive_threshold(line, block_size=cfg.block_size, c=cfg.threshold_c)
-    return resize_to_height(line, cfg.line_height_px, max_width_px=cfg.max_line_width_px,
+    line = resize_to_height(line, cfg.line_height_px, max_width_px=cfg.max_line_width_px,
                             min_width_px=cfg.min_line_width_px)
+    return deslant(line, max_shear=cfg.max_slant) if cfg.max_slant > 0 else line
 
 
 def binarize_page(gray: np.ndarray, cfg: PreprocessConfig) -> np.ndarray:

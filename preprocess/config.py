@@ -15,6 +15,8 @@ class PreprocessConfig:
     so thick strokes stay filled, with C = 12 grey levels keeping paper texture white.
     The binary line is then reduced to ``line_height_px`` with INTER_AREA, which keeps
     anti-aliased edges (values between 0 and 255).
+    ``max_slant``: the 32-px line is then sheared upright (preprocess.slant) by at most this much
+    (0.6 = 31 degrees; 0 turns it off).
     """
 
     line_height_px: int = 32
@@ -26,6 +28,7 @@ class PreprocessConfig:
     binarize: bool = True
     min_line_width_px: int = 4
     max_line_width_px: int = 4096
+    max_slant: float = 0.6
     # page segmentation
     min_band_height_px: int = 6
     min_band_gap_px: int = 1
@@ -38,3 +41,5 @@ class PreprocessConfig:
             raise ValueError(f"line_height_px must be >= 8, got {self.line_height_px}")
         if self.threshold_height_px < self.line_height_px:
             raise ValueError("threshold_height_px must be >= line_height_px")
+        if not 0.0 <= self.max_slant <= 1.0:
+            raise ValueError(f"max_slant must be in [0, 1], got {self.max_slant}")
