@@ -7,7 +7,11 @@ column ink profile sharpest (upright strokes pile their ink into few columns); O
 scikit-image have no such step, so it is written here (a few array operations).
 
 Upright text keeps its shape: the line is sheared only when some slant beats "no shear" by a
-margin. Runs on the 32-px line after thresholding, so it costs about a millisecond.
+margin, and only when it is at least ``min_aspect`` times as wide as high. A slant is a property
+of many strokes: on one or two glyphs the profile criterion uprights a diagonal instead (a lone
+"W" sheared into "NN", page fragments read as extra lines), while over a line of glyphs the
+diagonals of A, V, W, 人 and 大 lean both ways and cancel. Runs on the 32-px line after
+thresholding, so it costs about a millisecond.
 """
 from __future__ import annotations
 
@@ -48,7 +52,12 @@ def estimate_slant(line: np.ndarray, *, max_shear: float = 0.6, step: float = 0.
     return best_shear
 
 
-def deslant(line: np.ndarray, *, max_shear: float = 0.6, step: float = 0.05, min_gain: float = 1.02) -> np.ndarray:
-    """Shear a (H, W) uint8 line by ``estimate_slant`` (returns ``line`` itself when upright)."""
+def deslant(line: np.ndarray, *, max_shear: float = 0.6, step: float = 0.05, min_gain: float = 1.02,
+            min_aspect: float = 3.0) -> np.ndarray:
+    """Shear a (H, W) uint8 line by ``estimate_slant`` (returns ``line`` itself when upright or
+    narrower than ``min_aspect`` times its height)."""
+    h, w = line.shape
+    if w < min_aspect * h:
+        return line
     shear = estimate_slant(line, max_shear=max_shear, step=step, min_gain=min_gain)
     return line if shear == 0.0 else shear_line(line, shear)

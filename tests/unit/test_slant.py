@@ -71,3 +71,11 @@ def test_deslant_keeps_height_dtype_and_bounds_width(line: np.ndarray) -> None:
     h, w = line.shape
     assert out.dtype == np.uint8 and out.shape[0] == h
     assert w <= out.shape[1] <= w + math.ceil(0.6 * h)
+
+
+def test_short_crops_are_left_alone() -> None:
+    # one or two glyphs: their diagonals, not a slant, would decide the shear ("W" -> "NN")
+    leaning = shear_line(bars(w=80), 0.35)
+    assert leaning.shape[1] < 3 * 32
+    assert deslant(leaning) is leaning
+    assert deslant(leaning, min_aspect=1.0) is not leaning
