@@ -14,8 +14,8 @@ from preprocess.config import PreprocessConfig
 from preprocess.enhance import adaptive_threshold, equalize_histogram, normalize_polarity, to_grayscale
 from preprocess.errors import TooManyLinesError
 from preprocess.resize import resize_to_height
-from preprocess.slant import deslant
 from preprocess.segment import LineBand, PageLines, Skew, find_line_bands, segment_page
+from preprocess.slant import deslant
 
 Mode = Literal["auto", "line", "page"]
 MODES: tuple[str, ...] = ("auto", "line", "page")
