@@ -38,18 +38,24 @@ def profile_sharpness(line: np.ndarray) -> float:
     return float(np.square(ink.sum(axis=0) / 255.0).sum())
 
 
+def _sharpest(line: np.ndarray, max_shear: float, step: float, min_gain: float) -> tuple[float, np.ndarray]:
+    """(shear, sheared line) of the sharpest-profile search; ``(0.0, line)`` when no shear
+    wins. Keeps the winning candidate so deslant does not warp the line a second time."""
+    best_shear, best_line, best = 0.0, line, profile_sharpness(line) * min_gain
+    for shear in np.arange(step, max_shear + step / 2, step):
+        for signed in (float(shear), -float(shear)):
+            candidate = shear_line(line, signed)
+            score = profile_sharpness(candidate)
+            if score > best:
+                best_shear, best_line, best = signed, candidate, score
+    return best_shear, best_line
+
+
 def estimate_slant(line: np.ndarray, *, max_shear: float = 0.6, step: float = 0.05,
                    min_gain: float = 1.02) -> float:
     """The shear in [-max_shear, max_shear] (``step`` apart) that makes the column profile
     sharpest, or 0.0 unless it beats the unsheared line by the factor ``min_gain``."""
-    base = profile_sharpness(line)
-    best_shear, best = 0.0, base * min_gain
-    for shear in np.arange(step, max_shear + step / 2, step):
-        for signed in (float(shear), -float(shear)):
-            score = profile_sharpness(shear_line(line, signed))
-            if score > best:
-                best_shear, best = signed, score
-    return best_shear
+    return _sharpest(line, max_shear, step, min_gain)[0]
 
 
 def deslant(line: np.ndarray, *, max_shear: float = 0.6, step: float = 0.05, min_gain: float = 1.02,
@@ -59,5 +65,4 @@ def deslant(line: np.ndarray, *, max_shear: float = 0.6, step: float = 0.05, min
     h, w = line.shape
     if w < min_aspect * h:
         return line
-    shear = estimate_slant(line, max_shear=max_shear, step=step, min_gain=min_gain)
-    return line if shear == 0.0 else shear_line(line, shear)
+    return _sharpest(line, max_shear, step, min_gain)[1]
