@@ -42,7 +42,7 @@ def prepare_line(gray: np.ndarray, cfg: PreprocessConfig) -> np.ndarray:
     if cfg.equalize:
         line = equalize_histogram(line, clip_limit=cfg.clahe_clip_limit)
     if cfg.binarize:
-        line = adaptive_threshold(line, block_size=cfg.block_size, c=cfg.threshold_c)
+        line = adaptive_threshold(line, block_size=cfg.block_size, c=cfg.threshold_c, ramp=cfg.threshold_ramp)
     line = resize_to_height(line, cfg.line_height_px, max_width_px=cfg.max_line_width_px,
                             min_width_px=cfg.min_line_width_px)
     return deslant(line, max_shear=cfg.max_slant) if cfg.max_slant > 0 else line

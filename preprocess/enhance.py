@@ -28,15 +28,27 @@ def equalize_histogram(gray: np.ndarray, *, clip_limit: float = 2.0, tile_px: in
     return cv2.createCLAHE(clipLimit=clip_limit, tileGridSize=grid).apply(gray)
 
 
-def adaptive_threshold(gray: np.ndarray, *, block_size: int = 21, c: int = 12) -> np.ndarray:
-    """Gaussian adaptive threshold: (H, W) uint8 -> (H, W) uint8 holding only 0 (ink) and 255.
+def adaptive_threshold(gray: np.ndarray, *, block_size: int = 21, c: int = 12, ramp: float = 0.0) -> np.ndarray:
+    """Gaussian adaptive threshold of a (H, W) uint8 image -> (H, W) uint8, 0 ink, 255 paper.
 
+    A pixel is paper when it is brighter than its Gaussian-weighted ``block_size`` neighbourhood
+    mean minus ``c``. With ``ramp`` = 0 the output holds only 0 and 255 (cv2.adaptiveThreshold).
+    With ``ramp`` > 0 the step becomes a linear ramp ``ramp`` grey levels wide centred on that
+    threshold: pixels far from it are still pure ink or paper, pixels near it keep a grey level
+    telling how close they came. A hard step throws that away exactly where the line is hard to
+    read (blurred, low-resolution, noisy or faint strokes), turning it into broken strokes and
+    specks; OpenCV has no soft variant, hence the few lines of arithmetic here.
     A 3x3 Gaussian blur first removes pixel noise that would otherwise become isolated specks.
     """
     smooth = cv2.GaussianBlur(gray, (3, 3), 0)
-    return cv2.adaptiveThreshold(
-        smooth, 255, cv2.ADAPTIVE_THRESH_GAUSSIAN_C, cv2.THRESH_BINARY, block_size, c
-    )
+    if ramp <= 0:
+        return cv2.adaptiveThreshold(
+            smooth, 255, cv2.ADAPTIVE_THRESH_GAUSSIAN_C, cv2.THRESH_BINARY, block_size, c
+        )
+    level = smooth.astype(np.float32)
+    mean = cv2.GaussianBlur(level, (block_size, block_size), 0, borderType=cv2.BORDER_REPLICATE)
+    out = 127.5 + (level - mean + c) * (255.0 / ramp)
+    return np.clip(out, 0, 255).round().astype(np.uint8)
 
 
 def is_light_on_dark(gray: np.ndarray) -> bool:

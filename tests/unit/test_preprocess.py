@@ -48,6 +48,27 @@ def test_adaptive_threshold_marks_strokes_as_ink() -> None:
     assert (binary[2, :] == 255).all()  # paper
 
 
+def test_ramped_threshold_keeps_clear_pixels_pure_and_near_ones_grey() -> None:
+    gray = text_like()
+    soft = adaptive_threshold(gray, block_size=21, c=12, ramp=20)
+    assert (soft[20, 10:13] == 0).all() and (soft[2, :] == 255).all()  # clear ink and paper as before
+    flat = np.full((40, 80), 180, np.uint8)  # every pixel sits c above the threshold (its own mean - c)
+    assert (adaptive_threshold(flat, block_size=21, c=12, ramp=20) == 255).all()  # ramp <= 2c: white
+    near = adaptive_threshold(flat, block_size=21, c=5, ramp=20)  # c = 5 is inside the ramp's half-width
+    assert (near == round(127.5 + 5 * 255 / 20)).all()
+    assert (adaptive_threshold(flat, block_size=21, c=5) == 255).all()  # the step has to pick a side
+
+
+@settings(max_examples=60, deadline=None)
+@given(gray_images(), st.floats(4, 64))
+def test_ramped_threshold_only_greys_what_the_step_decides_narrowly(gray: np.ndarray, ramp: float) -> None:
+    block = 3 if min(gray.shape) < 3 else 11
+    soft = adaptive_threshold(gray, block_size=block, c=5, ramp=ramp)
+    hard = adaptive_threshold(gray, block_size=block, c=5)
+    assert soft.shape == gray.shape and soft.dtype == np.uint8
+    assert (hard[soft == 0] == 0).all() and (hard[soft == 255] == 255).all()
+
+
 @pytest.mark.parametrize("h,w", [(10, 300), (64, 64), (100, 2000), (7, 3), (200, 50), (1, 1), (1, 40),
                                  (40, 1)])
 @pytest.mark.parametrize("height_px", [32, 64])
@@ -57,6 +78,13 @@ def test_resize_to_height_keeps_aspect_ratio(h: int, w: int, height_px: int) -> 
     assert out.shape[0] == height_px and out.dtype == np.uint8
     expected_w = max(4, w * height_px / h)
     assert abs(out.shape[1] - expected_w) <= 1
+
+
+def test_threshold_ramp_is_validated() -> None:
+    with pytest.raises(ValueError, match="threshold_ramp"):
+        PreprocessConfig(threshold_ramp=-1)
+    with pytest.raises(ValueError, match="threshold_ramp"):
+        PreprocessConfig(threshold_c=5, threshold_ramp=20)  # flat paper would come out grey
 
 
 def test_resize_to_height_never_squashes_long_lines() -> None:
