@@ -19,6 +19,7 @@
   const PREVIEW_MAX_SIDE_PX = 800;
   const CROP_THRESHOLD_HEIGHT_PX = 64; // the server thresholds lines at this height ...
   const CROP_HEIGHT_PX = 32;           // ... then reduces them to the model's input height
+  const CROP_THRESHOLD_RAMP = 20;      // PreprocessConfig.threshold_ramp: lines get a ramp, pages a step
   const CROP_MAX_WIDTH_PX = 1600;
 
   const ERROR_LABELS = {
@@ -694,13 +695,17 @@
     return out;
   }
 
-  /* Gaussian adaptive threshold as cv2.adaptiveThreshold(GAUSSIAN_C, THRESH_BINARY) after a 3x3
-   * blur, as preprocess.enhance.adaptive_threshold does: 255 where pixel > local mean - C. */
-  function adaptiveThreshold(gray, width, height, blockSize, c) {
+  /* Gaussian adaptive threshold after a 3x3 blur, as preprocess.enhance.adaptive_threshold does:
+   * with ramp 0 a step (255 where pixel > local mean - C, cv2.adaptiveThreshold), otherwise a
+   * linear ramp `ramp` grey levels wide centred on that threshold. */
+  function adaptiveThreshold(gray, width, height, blockSize, c, ramp = 0) {
     const smooth = gaussianBlur(gray, width, height, 3);
     const mean = gaussianBlur(smooth, width, height, blockSize);
     const out = new Uint8ClampedArray(gray.length);
-    for (let i = 0; i < gray.length; i++) out[i] = Math.round(smooth[i]) > mean[i] - c ? 255 : 0;
+    for (let i = 0; i < gray.length; i++) {
+      const level = Math.round(smooth[i]);
+      out[i] = ramp > 0 ? 127.5 + ((level - mean[i] + c) * 255) / ramp : (level > mean[i] - c ? 255 : 0);
+    }
     return out;
   }
 
@@ -764,7 +769,8 @@
       const tw = Math.max(4, Math.min(CROP_MAX_WIDTH_PX * 2, Math.round((sw * CROP_THRESHOLD_HEIGHT_PX) / sh)));
       const tall = equalize(grayOf(img, x0, y0, sw, sh, tw, CROP_THRESHOLD_HEIGHT_PX));
       const binary = document.createElement('canvas');
-      putGray(binary, adaptiveThreshold(tall, tw, CROP_THRESHOLD_HEIGHT_PX, block, c), tw, CROP_THRESHOLD_HEIGHT_PX);
+      putGray(binary, adaptiveThreshold(tall, tw, CROP_THRESHOLD_HEIGHT_PX, block, c, CROP_THRESHOLD_RAMP), tw,
+        CROP_THRESHOLD_HEIGHT_PX);
       const crop = document.createElement('canvas');
       crop.className = 'crop';
       crop.width = Math.max(4, Math.min(CROP_MAX_WIDTH_PX, Math.round(tw / 2)));
