@@ -19,7 +19,7 @@ class PreprocessConfig:
     hard steps, read 3.8 % CER with a 20-level ramp against 4.4 % with the step, before any
     training on ramped lines; 0 restores the step. At most 2 * threshold_c, so that flat paper
     (C above its threshold) stays white. Page segmentation keeps the step.
-    The binary line is then reduced to ``line_height_px`` with INTER_AREA, which keeps
+    The thresholded line is then reduced to ``line_height_px`` with INTER_AREA, which keeps
     anti-aliased edges (values between 0 and 255).
     ``max_slant``: the 32-px line is then sheared upright (preprocess.slant) by at most this much
     (0.6 = 31 degrees; 0 turns it off).
