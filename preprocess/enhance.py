@@ -47,8 +47,8 @@ def adaptive_threshold(gray: np.ndarray, *, block_size: int = 21, c: int = 12, r
         )
     level = smooth.astype(np.float32)
     mean = cv2.GaussianBlur(level, (block_size, block_size), 0, borderType=cv2.BORDER_REPLICATE)
-    out = 127.5 + (level - mean + c) * (255.0 / ramp)
-    return np.clip(out, 0, 255).round().astype(np.uint8)
+    gain = 255.0 / ramp  # 127.5 + gain * (level - mean + c), rounded and saturated to uint8 in one pass
+    return cv2.addWeighted(level, gain, mean, -gain, 127.5 + gain * c, dtype=cv2.CV_8U)
 
 
 def is_light_on_dark(gray: np.ndarray) -> bool:
