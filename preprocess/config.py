@@ -29,7 +29,7 @@ class PreprocessConfig:
     threshold_height_px: int = 64
     block_size: int = 21
     threshold_c: int = 12
-    threshold_ramp: float = 20.0
+    threshold_ramp: float = 24.0
     clahe_clip_limit: float = 2.0
     equalize: bool = True
     binarize: bool = True
