@@ -19,7 +19,7 @@
   const PREVIEW_MAX_SIDE_PX = 800;
   const CROP_THRESHOLD_HEIGHT_PX = 64; // the server thresholds lines at this height ...
   const CROP_HEIGHT_PX = 32;           // ... then reduces them to the model's input height
-  const CROP_THRESHOLD_RAMP = 20;      // PreprocessConfig.threshold_ramp: lines get a ramp, pages a step
+  const CROP_THRESHOLD_RAMP = 24;      // PreprocessConfig.threshold_ramp: lines get a ramp, pages a step
   const CROP_MAX_WIDTH_PX = 1600;
 
   const ERROR_LABELS = {
