@@ -38,6 +38,7 @@ from bench.peers import (OursReader, PeerUnavailableError, RapidV3Reader, RapidV
 from bench.server import GunicornServer, ServerStartError
 from model.charset import Charset
 from model.recognizer import ModelLoadError
+from model.session import describe_cpu
 from service.settings import Settings
 
 log = logging.getLogger("bench")
@@ -139,11 +140,9 @@ def build_readers(threads: int, model_dir: Path, skipped: dict[str, str]) -> dic
 
 
 def machine_info(threads: tuple[int, ...]) -> dict[str, object]:
-    model_name = next((row.split(":", 1)[1].strip() for row in Path("/proc/cpuinfo").read_text().splitlines()
-                       if row.startswith("model name")), platform.processor())
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO_ROOT, capture_output=True,
                             text=True, check=False).stdout.strip()
-    return {"cpu": model_name, "usable_cpus": len(os.sched_getaffinity(0)),
+    return {"cpu": describe_cpu(), "usable_cpus": len(os.sched_getaffinity(0)),
             "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
             "python": platform.python_version(), "onnxruntime": onnxruntime.__version__,
             "git_commit": commit or None, "threads": list(threads),

@@ -21,3 +21,26 @@ def build_session(path: str | Path, *, intra_threads: int = 1, enable_mem_arena:
     opts.enable_cpu_mem_arena = enable_mem_arena
     opts.log_severity_level = 3
     return ort.InferenceSession(str(path), sess_options=opts, providers=["CPUExecutionProvider"])
+
+
+# Instruction sets that decide which int8 and fp32 kernels onnxruntime picks, hence its speed
+# ratios: without VNNI, u8s8 products go through AVX2's pmaddubsw; with AVX-512/VNNI/AMX, fp32
+# gets wider too and the int8 speed-up measured elsewhere does not carry over.
+_SPEED_FLAGS = (("avx2", "avx2"), ("avx512f", "avx512"), ("avx512_vnni", "vnni"), ("avx_vnni", "vnni"),
+                ("amx_int8", "amx"))
+
+
+def describe_cpu(cpuinfo: str | None = None) -> str:
+    """'<model name> (avx2, avx512, vnni)' from /proc/cpuinfo (or the given text), for reports."""
+    if cpuinfo is None:
+        path = Path("/proc/cpuinfo")
+        cpuinfo = path.read_text() if path.exists() else ""
+    name, flags = "unknown CPU", set()
+    for row in cpuinfo.splitlines():
+        key, _, value = row.partition(":")
+        if key.strip() == "model name" and name == "unknown CPU":
+            name = value.strip()
+        elif key.strip() == "flags" and not flags:
+            flags = set(value.split())
+    found = list(dict.fromkeys(label for flag, label in _SPEED_FLAGS if flag in flags))
+    return f"{name} ({', '.join(found) or 'no avx2'})"

@@ -54,7 +54,7 @@ def binarize_page(gray: np.ndarray, cfg: PreprocessConfig) -> np.ndarray:
     if cfg.equalize:
         page = equalize_histogram(page, clip_limit=cfg.clahe_clip_limit, tile_px=256)
     block = max(cfg.block_size, (min(page.shape) // 40) | 1)
-    return adaptive_threshold(page, block_size=block, c=cfg.threshold_c)
+    return adaptive_threshold(page, block_size=block, c=cfg.page_threshold_c)
 
 
 def _is_single_line(page: PageLines) -> bool:

@@ -30,8 +30,8 @@ class PreprocessConfig:
     line_height_px: int = 32
     threshold_height_px: int = 64
     block_size: int = 21
-    threshold_c: int = 12
-    threshold_ramp: float = 24.0
+    threshold_c: int = 16
+    threshold_ramp: float = 32.0
     clahe_clip_limit: float = 2.0
     equalize: bool = True
     binarize: bool = True
@@ -42,6 +42,7 @@ class PreprocessConfig:
     min_band_height_px: int = 6
     min_band_gap_px: int = 1
     max_page_side_px: int = 3000
+    page_threshold_c: int = 12
 
     def __post_init__(self) -> None:
         if self.block_size < 3 or self.block_size % 2 == 0:

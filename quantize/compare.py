@@ -21,6 +21,7 @@ from PIL import Image
 from model.charset import Charset
 from model.metrics import score
 from model.recognizer import Recognizer
+from model.session import describe_cpu
 from model.synth import LineSynthesizer
 from preprocess import PreprocessConfig, prepare_line
 from preprocess.enhance import to_grayscale
@@ -75,8 +76,7 @@ def run(fp32: Path, int8: Path, charset_path: Path, n_lines: int, repeats: int, 
     synth = held_out_lines(charset, n_lines)
     real = real_dev_lines(real_dev) if real_dev and (real_dev / "labels.jsonl").exists() else []
     probe = latency_probe(synth[0][0])
-    report: dict = {"machine": f"{platform.machine()}, {platform.processor() or 'cpu'}, "
-                               f"{len(os.sched_getaffinity(0))} usable cores",
+    report: dict = {"machine": f"{platform.machine()}, {describe_cpu()}, {len(os.sched_getaffinity(0))} usable cores",
                     "held_out_lines": n_lines, "real_dev_lines": len(real), "models": {}}
     for name, path in (("fp32", fp32), ("int8", int8)):
         entry: dict = {"file_mb": round(path.stat().st_size / 1e6, 2)}

@@ -19,7 +19,9 @@
   const PREVIEW_MAX_SIDE_PX = 800;
   const CROP_THRESHOLD_HEIGHT_PX = 64; // the server thresholds lines at this height ...
   const CROP_HEIGHT_PX = 32;           // ... then reduces them to the model's input height
-  const CROP_THRESHOLD_RAMP = 24;      // PreprocessConfig.threshold_ramp: lines get a ramp, pages a step
+  // PreprocessConfig's line threshold (block_size, threshold_c, threshold_ramp): the crops show
+  // what the model gets with the server's defaults; the sliders explore the page's step threshold.
+  const CROP_THRESHOLD = { block: 21, c: 16, ramp: 32 };
   const CROP_MAX_WIDTH_PX = 1600;
 
   const ERROR_LABELS = {
@@ -754,10 +756,10 @@
     if (stage === 'binary') shown = adaptiveThreshold(preview.equalized, preview.width, preview.height, block, c);
     putGray(el.previewCanvas, shown, preview.width, preview.height);
     el.previewCanvas.dataset.stage = stage;
-    renderCrops(item, block, c);
+    renderCrops(item);
   }
 
-  function renderCrops(item, block, c) {
+  function renderCrops(item) {
     const img = el.viewerImg;
     el.crops.replaceChildren();
     item.lines.forEach((line, i) => {
@@ -769,8 +771,8 @@
       const tw = Math.max(4, Math.min(CROP_MAX_WIDTH_PX * 2, Math.round((sw * CROP_THRESHOLD_HEIGHT_PX) / sh)));
       const tall = equalize(grayOf(img, x0, y0, sw, sh, tw, CROP_THRESHOLD_HEIGHT_PX));
       const binary = document.createElement('canvas');
-      putGray(binary, adaptiveThreshold(tall, tw, CROP_THRESHOLD_HEIGHT_PX, block, c, CROP_THRESHOLD_RAMP), tw,
-        CROP_THRESHOLD_HEIGHT_PX);
+      const { block, c, ramp } = CROP_THRESHOLD;
+      putGray(binary, adaptiveThreshold(tall, tw, CROP_THRESHOLD_HEIGHT_PX, block, c, ramp), tw, CROP_THRESHOLD_HEIGHT_PX);
       const crop = document.createElement('canvas');
       crop.className = 'crop';
       crop.width = Math.max(4, Math.min(CROP_MAX_WIDTH_PX, Math.round(tw / 2)));

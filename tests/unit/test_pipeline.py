@@ -94,7 +94,7 @@ def test_another_preprocess_config_is_another_key() -> None:
     shared: ResultCache = ResultCache(8)
     fake = FakeRecognizer()
     OcrPipeline(SETTINGS, fake, cache=shared).run(THREE_BARS)
-    changed = replace(SETTINGS, preprocess=replace(SETTINGS.preprocess, threshold_c=15))
+    changed = replace(SETTINGS, preprocess=replace(SETTINGS.preprocess, threshold_c=19))
     assert OcrPipeline(changed, fake, cache=shared).run(THREE_BARS).cached is False
 
 

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from preprocess import PreprocessConfig, prepare_line
+from preprocess import PreprocessConfig, binarize_page, prepare_line
 from preprocess.enhance import (adaptive_threshold, equalize_histogram, is_light_on_dark, normalize_polarity,
                                 to_grayscale)
 from preprocess.resize import pad_batch, resize_to_height
@@ -85,6 +85,17 @@ def test_threshold_ramp_is_validated() -> None:
         PreprocessConfig(threshold_ramp=-1)
     with pytest.raises(ValueError, match="threshold_ramp"):
         PreprocessConfig(threshold_c=5, threshold_ramp=20)  # flat paper would come out grey
+
+
+def test_page_threshold_has_its_own_c() -> None:
+    """Lines and pages are thresholded with separate C values: the lines' C widens with their ramp
+    while line finding keeps its step at page_threshold_c."""
+    rng = np.random.default_rng(3)
+    page = np.clip(rng.normal(200, 12, (120, 160)), 0, 255).astype(np.uint8)
+    page[40:60, 20:140] = 60
+    base = binarize_page(page, PreprocessConfig())
+    assert np.array_equal(base, binarize_page(page, PreprocessConfig(threshold_c=30, threshold_ramp=0)))
+    assert not np.array_equal(base, binarize_page(page, PreprocessConfig(page_threshold_c=2)))
 
 
 def test_resize_to_height_never_squashes_long_lines() -> None:
