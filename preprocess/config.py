@@ -12,15 +12,19 @@ class PreprocessConfig:
     Thresholding a 200-px-tall line with an 11-px block hollows thick strokes (the block sees only
     stroke interior), so the block size must be measured against a normalised line height; 64 px
     gives strokes of 3-8 px; a 21-px block (a third of the line height) spans stroke and paper,
-    so thick strokes stay filled, with C = 12 grey levels keeping paper texture white.
+    so thick strokes stay filled.
     ``threshold_ramp``: the line's threshold is a ramp this many grey levels wide instead of a
     step (enhance.adaptive_threshold), so pixels close to the threshold stay grey instead of
     being forced to ink or paper. On 600 held-out synthetic lines the s97925 model, trained on
     hard steps, read 3.8 % CER with a 20-level ramp against 4.4 % with the step, before any
     training on ramped lines; 0 restores the step. Trained from step 98,411 with 20 levels, from
-    111,019 with 24 (held-out 3.62 -> 3.54 %, real-dev 4.43 -> 4.31 %, int8). At most
-    2 * threshold_c, so that flat paper (C above its threshold) stays white. Page segmentation
-    keeps the step.
+    111,019 with 24 (C 12), from 113,791 with 32 (C 16): s113791 read those 600 lines at 3.54 %
+    with 24 levels and 3.27 % with 32 before training on them, s125069 at 3.25 % (int8; on the
+    300 lines of quantize.compare 5.38 -> 5.28 -> 4.82 %). 40 levels read 3.36 % and 48 3.67 %
+    untrained: more grey stops helping there. At most 2 * threshold_c, so that flat paper (C
+    above its threshold) stays white.
+    ``page_threshold_c``: line finding keeps a step threshold with its own C (12), so widening the
+    lines' ramp does not change which pixels make a line.
     The thresholded line is then reduced to ``line_height_px`` with INTER_AREA, which keeps
     anti-aliased edges (values between 0 and 255).
     ``max_slant``: the 32-px line is then sheared upright (preprocess.slant) by at most this much
