@@ -24,7 +24,11 @@ def test_healthz_stays_responsive_during_a_long_inference(tmp_path: Path) -> Non
     result = measure(threadpool=True, page=long_page_png(100), log_path=tmp_path / "gunicorn.log")
     assert result.ocr_status == 200
     assert result.healthz_polls >= 3, result  # the OCR request really overlapped the polling
-    assert result.healthz_max_ms < 500, result  # measured 40 ms; inline inference blocks for seconds
+    # Inline inference blocks the loop for the whole OCR request, so one poll waits about ocr_s.
+    # With the threadpool polls take a few ms; a single poll can still stall on a busy 2-core VM
+    # (813 ms once, in a 7 s request), hence a bound relative to the request, not an absolute one.
+    assert result.healthz_p95_ms < 100, result
+    assert result.healthz_max_ms < 250 * result.ocr_s, result
 
 
 def test_metrics_add_up_over_two_workers(tmp_path: Path) -> None:
