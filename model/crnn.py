@@ -47,7 +47,10 @@ class CRNNForExport(nn.Module):
     """Adds the greedy-decoding head used at serving time: per step argmax and its probability.
 
     Exporting (N, T) indices and probabilities instead of (N, T, C) softmax saves copying a
-    6,981-wide tensor per step out of the runtime and a full softmax in numpy.
+    6,981-wide tensor per step out of the runtime and a full softmax in numpy. The head is
+    Softmax + TopK(1): onnxruntime's ReduceLogSumExp (the earlier exp(max - logsumexp)) took
+    3.5 ms of an 8-9 ms int8 run on a 32x320 line and ArgMax + ReduceMax another 0.9 ms;
+    Softmax + TopK take 0.9 ms together (ORT profiler, 1 thread, same weights).
     """
 
     def __init__(self, crnn: CRNN) -> None:
@@ -55,10 +58,8 @@ class CRNNForExport(nn.Module):
         self.crnn = crnn
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        logits = self.crnn(x)
-        best_logit, best_index = logits.max(dim=2)
-        best_prob = torch.exp(best_logit - torch.logsumexp(logits, dim=2))
-        return best_index, best_prob
+        best_prob, best_index = torch.softmax(self.crnn(x), dim=2).topk(1, dim=2)
+        return best_index.squeeze(2), best_prob.squeeze(2)
 
 
 def count_parameters(model: nn.Module) -> int:
