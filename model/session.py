@@ -35,12 +35,10 @@ def describe_cpu(cpuinfo: str | None = None) -> str:
     if cpuinfo is None:
         path = Path("/proc/cpuinfo")
         cpuinfo = path.read_text() if path.exists() else ""
-    name, flags = "unknown CPU", set()
+    fields: dict[str, str] = {}  # the first processor's entries; the others repeat them
     for row in cpuinfo.splitlines():
         key, _, value = row.partition(":")
-        if key.strip() == "model name" and name == "unknown CPU":
-            name = value.strip()
-        elif key.strip() == "flags" and not flags:
-            flags = set(value.split())
+        fields.setdefault(key.strip(), value.strip())
+    flags = set(fields.get("flags", "").split())
     found = list(dict.fromkeys(label for flag, label in _SPEED_FLAGS if flag in flags))
-    return f"{name} ({', '.join(found) or 'no avx2'})"
+    return f"{fields.get('model name', 'unknown CPU')} ({', '.join(found) or 'no avx2'})"
