@@ -738,9 +738,15 @@
     return { block: Number(el.blockSlider.value), c: Number(el.cSlider.value) };
   }
 
+  /* The page view and the line crops; the sliders and stage buttons redraw only the page view,
+   * since the crops always use the server's line threshold (CROP_THRESHOLD). */
   function renderPreview(item, reuse) {
+    if (renderPageView(item, reuse)) renderCrops(item);
+  }
+
+  function renderPageView(item, reuse) {
     const img = el.viewerImg;
-    if (!img.naturalWidth) return;
+    if (!img.naturalWidth) return false;
     if (!reuse || preview.itemId !== item.id) {
       const scale = Math.min(1, PREVIEW_MAX_SIDE_PX / Math.max(img.naturalWidth, img.naturalHeight));
       preview.width = Math.max(1, Math.round(img.naturalWidth * scale));
@@ -756,7 +762,7 @@
     if (stage === 'binary') shown = adaptiveThreshold(preview.equalized, preview.width, preview.height, block, c);
     putGray(el.previewCanvas, shown, preview.width, preview.height);
     el.previewCanvas.dataset.stage = stage;
-    renderCrops(item);
+    return true;
   }
 
   function renderCrops(item) {
@@ -796,7 +802,7 @@
     cancelAnimationFrame(previewFrame);
     previewFrame = requestAnimationFrame(() => {
       const item = selectedItem();
-      if (item) renderPreview(item, true);
+      if (item) renderPageView(item, true);
     });
   }
 
