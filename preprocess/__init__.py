@@ -11,7 +11,7 @@ import cv2
 import numpy as np
 
 from preprocess.config import PreprocessConfig
-from preprocess.enhance import adaptive_threshold, equalize_histogram, normalize_polarity, to_grayscale
+from preprocess.enhance import adaptive_threshold, denoise, equalize_histogram, normalize_polarity, to_grayscale
 from preprocess.errors import TooManyLinesError
 from preprocess.resize import resize_to_height
 from preprocess.segment import LineBand, PageLines, Skew, find_line_bands, segment_page
@@ -33,12 +33,13 @@ def prepare_line(gray: np.ndarray, cfg: PreprocessConfig) -> np.ndarray:
     """One line crop (H, W) uint8 gray -> model input (line_height_px, W') uint8.
 
     Polarity is normalised to dark-on-light, the crop is scaled to ``threshold_height_px``,
-    equalised and thresholded there (see PreprocessConfig), reduced to the model height, and
+    smoothed, equalised and thresholded there (see PreprocessConfig), reduced to the model height, and
     sheared upright when its strokes lean (preprocess.slant).
     """
     line = normalize_polarity(gray)
     line = resize_to_height(line, cfg.threshold_height_px, max_width_px=cfg.max_line_width_px * 2,
                             min_width_px=cfg.min_line_width_px)
+    line = denoise(line, kernel_px=cfg.denoise_kernel_px)
     if cfg.equalize:
         line = equalize_histogram(line, clip_limit=cfg.clahe_clip_limit)
     if cfg.binarize:

@@ -19,9 +19,10 @@
   const PREVIEW_MAX_SIDE_PX = 800;
   const CROP_THRESHOLD_HEIGHT_PX = 64; // the server thresholds lines at this height ...
   const CROP_HEIGHT_PX = 32;           // ... then reduces them to the model's input height
-  // PreprocessConfig's line threshold (block_size, threshold_c, threshold_ramp): the crops show
-  // what the model gets with the server's defaults; the sliders explore the page's step threshold.
-  const CROP_THRESHOLD = { block: 21, c: 16, ramp: 32 };
+  // PreprocessConfig's line threshold (denoise_kernel_px, block_size, threshold_c, threshold_ramp):
+  // the crops show what the model gets with the server's defaults; the sliders explore the page's
+  // step threshold.
+  const CROP_THRESHOLD = { denoise: 3, block: 21, c: 16, ramp: 32 };
   const CROP_MAX_WIDTH_PX = 1600;
 
   const ERROR_LABELS = {
@@ -775,9 +776,10 @@
       const sh = y1 - y0;
       if (sw < 2 || sh < 2) return;
       const tw = Math.max(4, Math.min(CROP_MAX_WIDTH_PX * 2, Math.round((sw * CROP_THRESHOLD_HEIGHT_PX) / sh)));
-      const tall = equalize(grayOf(img, x0, y0, sw, sh, tw, CROP_THRESHOLD_HEIGHT_PX));
+      const { denoise, block, c, ramp } = CROP_THRESHOLD;
+      const raw = grayOf(img, x0, y0, sw, sh, tw, CROP_THRESHOLD_HEIGHT_PX);
+      const tall = equalize(Uint8ClampedArray.from(gaussianBlur(raw, tw, CROP_THRESHOLD_HEIGHT_PX, denoise)));
       const binary = document.createElement('canvas');
-      const { block, c, ramp } = CROP_THRESHOLD;
       putGray(binary, adaptiveThreshold(tall, tw, CROP_THRESHOLD_HEIGHT_PX, block, c, ramp), tw, CROP_THRESHOLD_HEIGHT_PX);
       const crop = document.createElement('canvas');
       crop.className = 'crop';
