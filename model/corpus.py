@@ -29,6 +29,14 @@ def is_plate(text: str) -> bool:
             and 5 <= len(body) <= 6 and body.isascii() and body.isalnum())
 
 
+def plate_number(text: str) -> str:
+    """What a plate crop reads as: the registered number, without the separator dot that GA 36
+    prints after the issuing-office letter. Number registers and plate datasets (CCPD, CRPD)
+    write it without the dot, and users look plates up that way; a dot typed in running text
+    (``render_line``) is still read as a dot."""
+    return text.replace("·", "")
+
+
 def _load_jieba_words(charset: Charset) -> tuple[list[str], np.ndarray]:
     import jieba  # noqa: PLC0415 - only where no snapshot is used (see load_word_lists)
 

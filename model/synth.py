@@ -19,7 +19,7 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from model.charset import Charset
-from model.corpus import TextSampler, is_plate
+from model.corpus import TextSampler, is_plate, plate_number
 from model.fonts import FontSpec, available_fonts, load_font, split_fonts
 from preprocess import PreprocessConfig, prepare_line
 from preprocess.enhance import to_grayscale
@@ -378,7 +378,7 @@ class LineSynthesizer:
             spec = self._pick_font(text)
             if spec is not None:
                 if is_plate(text) and self.rng.random() < 0.8:
-                    return render_plate(text, spec, self.rng), text
+                    return render_plate(text, spec, self.rng), plate_number(text)
                 return render_line(text, spec, self.rng, self.sampler), text
 
     def sample(self) -> tuple[np.ndarray, str]:

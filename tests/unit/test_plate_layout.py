@@ -2,13 +2,16 @@
 from __future__ import annotations
 
 import random
+from pathlib import Path
 
 import numpy as np
 import pytest
 
+from model.charset import Charset
 from model.fonts import available_fonts
-from model.synth import LineStyle, _standard_plate, camera_tilt, render_plate
+from model.synth import LineSynthesizer, LineStyle, _standard_plate, camera_tilt, render_plate
 
+CHARSET_PATH = Path(__file__).resolve().parents[2] / "model" / "charset.txt"
 WHITE_ON_BLACK = LineStyle((255, 255, 255), (0, 0, 0))
 
 
@@ -65,3 +68,12 @@ def test_camera_tilt_keeps_the_whole_plate_in_the_box(angle: float, shear: float
     # ... and the box is tight: it touches the plate on every side
     ink = out[..., 0] > 0
     assert ink[:2].any() and ink[-2:].any() and ink[:, :2].any() and ink[:, -2:].any()
+
+
+def test_plate_crops_are_labelled_with_the_number_without_its_dot(monkeypatch) -> None:
+    """The dot is drawn on the plate (as GA 36 prints it) but is not part of the plate number."""
+    synth = LineSynthesizer(Charset.load(CHARSET_PATH), seed=3)
+    monkeypatch.setattr(synth.sampler, "sample", lambda max_chars: "皖A·W5Y86")
+    monkeypatch.setattr(synth, "long_line_share", 0.0)
+    labels = {synth.sample_raw()[1] for _ in range(12)}
+    assert labels == {"皖AW5Y86", "皖A·W5Y86"}  # plate crops and the same text in a document line
