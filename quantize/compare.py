@@ -16,15 +16,11 @@ import time
 from pathlib import Path
 
 import numpy as np
-from PIL import Image
 
 from model.charset import Charset
-from model.metrics import score
+from model.evaluate import evaluate, held_out_lines, real_dev_lines, recognize_all
 from model.recognizer import Recognizer
 from model.session import describe_cpu
-from model.synth import LineSynthesizer
-from preprocess import PreprocessConfig, prepare_line
-from preprocess.enhance import to_grayscale
 
 log = logging.getLogger(__name__)
 ROOT = Path(__file__).resolve().parent.parent
@@ -52,25 +48,6 @@ def latency_probe(line: np.ndarray, width_px: int = 320) -> np.ndarray:
     return probe
 
 
-def held_out_lines(charset: Charset, n: int, seed: int = 424242) -> list[tuple[np.ndarray, str]]:
-    synth = LineSynthesizer(charset, held_out=True, seed=seed)
-    return [synth.sample() for _ in range(n)]
-
-
-def real_dev_lines(root: Path) -> list[tuple[np.ndarray, str, str]]:
-    """(line, label, lang) for every real-dev line image, through the serving preprocessing."""
-    cfg = PreprocessConfig()
-    out = []
-    for row in map(json.loads, (root / "labels.jsonl").read_text(encoding="utf-8").splitlines()):
-        gray = to_grayscale(np.asarray(Image.open(root / row["file"]).convert("RGB")))
-        out.append((prepare_line(gray, cfg), row["text"], row["lang"]))
-    return out
-
-
-def recognize_all(rec: Recognizer, lines: list[np.ndarray]) -> list[str]:
-    return [r.text for r in rec.recognize(lines)]
-
-
 def run(fp32: Path, int8: Path, charset_path: Path, n_lines: int, repeats: int, real_dev: Path | None) -> dict:
     charset = Charset.load(charset_path)
     synth = held_out_lines(charset, n_lines)
@@ -85,17 +62,10 @@ def run(fp32: Path, int8: Path, charset_path: Path, n_lines: int, repeats: int, 
             p50, p95 = latency_ms(rec, probe, repeats)
             entry[f"latency_{threads}t_p50_ms"] = round(p50, 2)
             entry[f"latency_{threads}t_p95_ms"] = round(p95, 2)
-        rec = Recognizer(path, charset_path, intra_threads=2)
-        preds = recognize_all(rec, [ln for ln, _ in synth])
-        entry["held_out"] = score(zip(preds, [t for _, t in synth])).to_dict()
-        entry["held_out_preds"] = preds
-        if real:
-            preds = recognize_all(rec, [ln for ln, _, _ in real])
-            entry["real_dev"] = score(zip(preds, [t for _, t, _ in real])).to_dict()
-            for lang in ("en", "zh", "mixed"):
-                pairs = [(p, t) for p, (_, t, lg) in zip(preds, real) if lg == lang]
-                if pairs:
-                    entry[f"real_dev_{lang}"] = score(pairs).to_dict()
+        entry.update(evaluate(path, charset_path, synth, real))
+        # the held-out lines read again for the agreement ratio: 2 s that keep evaluate() simple
+        entry["held_out_preds"] = recognize_all(Recognizer(path, charset_path, intra_threads=2),
+                                                [ln for ln, _ in synth])
         report["models"][name] = entry
     f, q = report["models"]["fp32"], report["models"]["int8"]
     report["int8_vs_fp32"] = {

@@ -1,0 +1,98 @@
+"""Score ONNX models side by side on the same lines: synthetic lines in the held-out fonts (a
+given count and seed) and real-dev, overall and per language. The command behind the model
+card's checkpoint-to-checkpoint numbers, so each of them can be re-run:
+
+    python -m model.evaluate model/crnn.int8.onnx /tmp/new.int8.onnx --lines 600 --seed 5
+
+Every model reads the very same preprocessed lines (rendered once, through the serving
+``prepare_line``), so differences between the columns are the models' alone.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from model.charset import Charset
+from model.metrics import score
+from model.recognizer import Recognizer
+from model.synth import LineSynthesizer
+from preprocess import PreprocessConfig, prepare_line
+from preprocess.enhance import to_grayscale
+
+ROOT = Path(__file__).resolve().parent.parent
+REAL_DEV = ROOT.parent / "shared" / "data" / "real-dev"
+LANGS = ("en", "zh", "mixed")
+
+
+def held_out_lines(charset: Charset, n: int, seed: int = 424242) -> list[tuple[np.ndarray, str]]:
+    """``n`` (model input, text) pairs rendered in the held-out fonts only."""
+    synth = LineSynthesizer(charset, held_out=True, seed=seed)
+    return [synth.sample() for _ in range(n)]
+
+
+def real_dev_lines(root: Path) -> list[tuple[np.ndarray, str, str]]:
+    """(line, label, lang) for every real-dev line image, through the serving preprocessing."""
+    cfg = PreprocessConfig()
+    out = []
+    for row in map(json.loads, (root / "labels.jsonl").read_text(encoding="utf-8").splitlines()):
+        gray = to_grayscale(np.asarray(Image.open(root / row["file"]).convert("RGB")))
+        out.append((prepare_line(gray, cfg), row["text"], row["lang"]))
+    return out
+
+
+def recognize_all(rec: Recognizer, lines: list[np.ndarray]) -> list[str]:
+    return [r.text for r in rec.recognize(lines)]
+
+
+def evaluate(model: Path, charset_path: Path, synth: list[tuple[np.ndarray, str]],
+             real: list[tuple[np.ndarray, str, str]], threads: int = 2) -> dict[str, dict]:
+    """Scores of one model: ``held_out``, ``real_dev`` and ``real_dev_<lang>`` (where present)."""
+    rec = Recognizer(model, charset_path, intra_threads=threads)
+    out = {"held_out": score(zip(recognize_all(rec, [ln for ln, _ in synth]), [t for _, t in synth])).to_dict()}
+    if real:
+        preds = recognize_all(rec, [ln for ln, _, _ in real])
+        out["real_dev"] = score(zip(preds, [t for _, t, _ in real])).to_dict()
+        for lang in LANGS:
+            pairs = [(p, t) for p, (_, t, lg) in zip(preds, real) if lg == lang]
+            if pairs:
+                out[f"real_dev_{lang}"] = score(pairs).to_dict()
+    return out
+
+
+def to_markdown(results: dict[str, dict[str, dict]]) -> str:
+    sets = [s for s in ("held_out", "real_dev", *(f"real_dev_{lg}" for lg in LANGS))
+            if all(s in r for r in results.values())]
+    rows = ["| model | " + " | ".join(f"{s} CER / exact" for s in sets) + " |",
+            "|---|" + "---|" * len(sets)]
+    for name, r in results.items():
+        rows.append(f"| {name} | " + " | ".join(f"{r[s]['cer']:.2%} / {r[s]['line_accuracy']:.1%}" for s in sets) + " |")
+    return "\n".join(rows)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("models", type=Path, nargs="+", help="ONNX files (fp32 or int8)")
+    parser.add_argument("--charset", type=Path, default=ROOT / "model" / "charset.txt")
+    parser.add_argument("--lines", type=int, default=600, help="held-out synthetic lines")
+    parser.add_argument("--seed", type=int, default=5, help="seed of the held-out lines")
+    parser.add_argument("--real-dev", type=Path, default=REAL_DEV, help="'' to skip")
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--json", type=Path, help="also write the scores here")
+    args = parser.parse_args(argv)
+    charset = Charset.load(args.charset)
+    synth = held_out_lines(charset, args.lines, args.seed)
+    real = real_dev_lines(args.real_dev) if (args.real_dev / "labels.jsonl").is_file() else []
+    results = {str(m): evaluate(m, args.charset, synth, real, args.threads) for m in args.models}
+    print(f"{args.lines} held-out lines (seed {args.seed}), {len(real)} real-dev lines")
+    print(to_markdown(results))
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
