@@ -21,6 +21,21 @@ def calibration_lines(charset: Charset, n: int, seed: int) -> list[np.ndarray]:
     return sorted(lines, key=lambda ln: ln.shape[1])
 
 
+def fixed_width_windows(lines: list[np.ndarray], width: int, *, gap: int = 16,
+                        batch: int = 8) -> list[np.ndarray]:
+    """The lines set side by side (``gap`` px of paper between them), cut into ``width``-px windows.
+
+    onnxruntime's histogram calibrators (percentile, entropy) stack every batch's outputs into
+    one array, so all batches must have one shape; windows of one strip keep the ink-to-paper
+    mix of real lines, which padding every line to the widest one would not. Whole batches of
+    ``batch`` windows only, for the same reason.
+    """
+    paper = np.full((lines[0].shape[0], gap), 255, dtype=np.uint8)
+    strip = np.concatenate([part for ln in lines for part in (ln, paper)], axis=1)
+    windows = [strip[:, i:i + width] for i in range(0, strip.shape[1] - width + 1, width)]
+    return windows[: len(windows) // batch * batch]
+
+
 class LineCalibrationReader(CalibrationDataReader):
     """Feeds width-sorted batches of calibration lines to onnxruntime's calibrator."""
 
