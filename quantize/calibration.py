@@ -21,8 +21,11 @@ def calibration_lines(charset: Charset, n: int, seed: int) -> list[np.ndarray]:
     return sorted(lines, key=lambda ln: ln.shape[1])
 
 
+BATCH_SIZE = 8  # calibration lines per batch; fixed_width_windows fills whole batches of it
+
+
 def fixed_width_windows(lines: list[np.ndarray], width: int, *, gap: int = 16,
-                        batch: int = 8) -> list[np.ndarray]:
+                        batch: int = BATCH_SIZE) -> list[np.ndarray]:
     """The lines set side by side (``gap`` px of paper between them), cut into ``width``-px windows.
 
     onnxruntime's histogram calibrators (percentile, entropy) stack every batch's outputs into
@@ -39,7 +42,8 @@ def fixed_width_windows(lines: list[np.ndarray], width: int, *, gap: int = 16,
 class LineCalibrationReader(CalibrationDataReader):
     """Feeds width-sorted batches of calibration lines to onnxruntime's calibrator."""
 
-    def __init__(self, lines: list[np.ndarray], input_name: str = "image", batch_size: int = 8) -> None:
+    def __init__(self, lines: list[np.ndarray], input_name: str = "image",
+                 batch_size: int = BATCH_SIZE) -> None:
         self.input_name = input_name
         self._batches = [lines[i:i + batch_size] for i in range(0, len(lines), batch_size)]
         self._iter: Iterator[list[np.ndarray]] = iter(self._batches)
