@@ -6,6 +6,12 @@ card's checkpoint-to-checkpoint numbers, so each of them can be re-run:
 
 Every model reads the very same preprocessed lines (rendered once, through the serving
 ``prepare_line``), so differences between the columns are the models' alone.
+
+``--ablate`` also renders those held-out lines with each degradation of the data engine switched
+off in turn, and with none, the same texts in the same fonts (``synth.DEGRADATIONS``), and tells
+where the remaining errors come from:
+
+    python -m model.evaluate model/crnn.int8.onnx --lines 600 --seed 5 --real-dev '' --ablate
 """
 from __future__ import annotations
 
@@ -19,7 +25,7 @@ from PIL import Image
 from model.charset import Charset
 from model.metrics import score
 from model.recognizer import Recognizer
-from model.synth import LineSynthesizer
+from model.synth import DEGRADATIONS, LineSynthesizer
 from preprocess import PreprocessConfig, prepare_line
 from preprocess.enhance import to_grayscale
 
@@ -28,10 +34,29 @@ REAL_DEV = ROOT.parent / "shared" / "data" / "real-dev"
 LANGS = ("en", "zh", "mixed")
 
 
-def held_out_lines(charset: Charset, n: int, seed: int = 424242) -> list[tuple[np.ndarray, str]]:
-    """``n`` (model input, text) pairs rendered in the held-out fonts only."""
-    synth = LineSynthesizer(charset, held_out=True, seed=seed)
+def held_out_lines(charset: Charset, n: int, seed: int = 424242,
+                   skip: frozenset[str] = frozenset()) -> list[tuple[np.ndarray, str]]:
+    """``n`` (model input, text) pairs rendered in the held-out fonts only, without the
+    degradations named in ``skip`` (the same texts and fonts whatever is skipped)."""
+    synth = LineSynthesizer(charset, held_out=True, seed=seed, skip_degradations=skip)
     return [synth.sample() for _ in range(n)]
+
+
+def ablation_sets(charset: Charset, n: int, seed: int) -> dict[str, list[tuple[np.ndarray, str]]]:
+    """``held_out_lines(charset, n, seed)`` without each degradation in turn, and without any."""
+    sets = {}
+    for name in DEGRADATIONS:
+        sets[f"without {name}"] = held_out_lines(charset, n, seed, frozenset({name}))
+    sets["no degradation"] = held_out_lines(charset, n, seed, frozenset(DEGRADATIONS))
+    return sets
+
+
+def ablate(model: Path, charset_path: Path, sets: dict[str, list[tuple[np.ndarray, str]]],
+           threads: int = 2) -> dict[str, dict]:
+    """Scores of one model on each set of ``ablation_sets``."""
+    rec = Recognizer(model, charset_path, intra_threads=threads)
+    return {name: score(zip(recognize_all(rec, [ln for ln, _ in lines]), [t for _, t in lines])).to_dict()
+            for name, lines in sets.items()}
 
 
 def real_dev_lines(root: Path) -> list[tuple[np.ndarray, str, str]]:
@@ -73,6 +98,17 @@ def to_markdown(results: dict[str, dict[str, dict]]) -> str:
     return "\n".join(rows)
 
 
+def ablation_markdown(results: dict[str, dict[str, dict]]) -> str:
+    """One row per ablation set, one column per model: CER / exact lines."""
+    models = list(results)
+    rows = ["| held-out lines | " + " | ".join(f"{m} CER / exact" for m in models) + " |",
+            "|---|" + "---|" * len(models)]
+    for name in next(iter(results.values())):
+        rows.append(f"| {name} | " + " | ".join(
+            f"{results[m][name]['cer']:.2%} / {results[m][name]['line_accuracy']:.1%}" for m in models) + " |")
+    return "\n".join(rows)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("models", type=Path, nargs="+", help="ONNX files (fp32 or int8)")
@@ -81,6 +117,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=5, help="seed of the held-out lines")
     parser.add_argument("--real-dev", type=Path, default=REAL_DEV, help="'' to skip")
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--ablate", action="store_true",
+                        help="also score the held-out lines without each degradation in turn")
     parser.add_argument("--json", type=Path, help="also write the scores here")
     args = parser.parse_args(argv)
     charset = Charset.load(args.charset)
@@ -89,6 +127,12 @@ def main(argv: list[str] | None = None) -> int:
     results = {str(m): evaluate(m, args.charset, synth, real, args.threads) for m in args.models}
     print(f"{args.lines} held-out lines (seed {args.seed}), {len(real)} real-dev lines")
     print(to_markdown(results))
+    if args.ablate:
+        sets = {"all degradations": synth, **ablation_sets(charset, args.lines, args.seed)}
+        ablations = {str(m): ablate(m, args.charset, sets, args.threads) for m in args.models}
+        print(ablation_markdown(ablations))
+        for name, r in results.items():
+            r["ablation"] = ablations[name]
     if args.json:
         args.json.write_text(json.dumps(results, indent=2), encoding="utf-8")
     return 0

@@ -102,7 +102,7 @@ def _plate_style(rng: random.Random) -> LineStyle:
 
 
 def render_line(text: str, spec: FontSpec, rng: random.Random,
-                filler: TextSampler | None = None) -> np.ndarray:
+                filler: TextSampler | None = None, skip: frozenset[str] = frozenset()) -> np.ndarray:
     """Render ``text`` in face ``spec`` with random style and degradations -> (H, W, 3) uint8.
 
     Margins come in two kinds: loose (the font's line box plus random space, as a page cut by
@@ -160,7 +160,7 @@ def render_line(text: str, spec: FontSpec, rng: random.Random,
         if rng.random() < 0.6:
             x0 = max(0, m_left - rng.randint(2, max(3, m_left)))
             draw.line([(x0, 0), (x0, height)], fill=style.fg, width=lw)
-    out = _degrade(np.asarray(img), rng)
+    out = _degrade(np.asarray(img), rng, skip)
     if rng.random() < 0.15:  # condensed or extended type
         out = cv2.resize(out, (max(4, int(width * rng.uniform(0.7, 1.3))), height), interpolation=cv2.INTER_AREA)
     return out
@@ -235,7 +235,7 @@ def _free_plate(text: str, spec: FontSpec, style: LineStyle, rng: random.Random)
     return plate
 
 
-def render_plate(text: str, spec: FontSpec, rng: random.Random) -> np.ndarray:
+def render_plate(text: str, spec: FontSpec, rng: random.Random, skip: frozenset[str] = frozenset()) -> np.ndarray:
     """A licence plate as plate detectors crop it -> (H, W, 3) uint8, about 94x24 like real crops.
 
     Real crops differ from a tight text line in ways the model must see in training: the glyphs
@@ -263,7 +263,7 @@ def render_plate(text: str, spec: FontSpec, rng: random.Random) -> np.ndarray:
     h, w = canvas.shape[:2]
     shear = rng.uniform(-0.4, 0.4) if rng.random() < 0.5 else 0.0
     canvas = camera_tilt(canvas, rng.uniform(-10, 10), shear, fill=body)
-    out = _degrade(canvas, rng)
+    out = _degrade(canvas, rng, skip)
     small_h = rng.randint(18, 32)
     squeeze = rng.uniform(0.85, 1.3) if standard else rng.uniform(0.6, 0.95)
     small_w = max(8, int(w * small_h / h * squeeze))  # the untilted aspect: a fixed-size crop
@@ -298,47 +298,70 @@ def max_rotation_deg(width: int, height: int, *, limit_deg: float = 2.5, drift: 
     return min(limit_deg, math.degrees(math.atan(drift * height / max(1, width))))
 
 
-def _degrade(img: np.ndarray, rng: random.Random) -> np.ndarray:
-    """Apply camera/scan artefacts to an (H, W, 3) uint8 image."""
+# The camera/scan artefacts of ``_degrade``, in the order they are applied. Each can be switched
+# off by name (``skip``) for ablations: model.evaluate --ablate reports what each one costs.
+DEGRADATIONS = ("texture", "lighting", "rotation", "perspective", "blur", "lowres", "noise", "jpeg")
+
+
+def _degrade(img: np.ndarray, rng: random.Random, skip: frozenset[str] = frozenset()) -> np.ndarray:
+    """Apply camera/scan artefacts to an (H, W, 3) uint8 image.
+
+    A step named in ``skip`` still makes its random draws but leaves the image alone, so the text,
+    font and every other draw of the line stay those of the full run: an ablation compares the very
+    same lines with and without that step.
+    """
     h, w = img.shape[:2]
     out = img.astype(np.float32)
     if rng.random() < 0.35:  # paper texture / stains
         noise = np.random.default_rng(rng.getrandbits(32)).normal(0, 1, (max(2, h // 4), max(2, w // 4)))
         tex = cv2.resize(noise.astype(np.float32), (w, h), interpolation=cv2.INTER_CUBIC)
-        out += tex[..., None] * rng.uniform(4, 25)
+        amplitude = rng.uniform(4, 25)
+        if "texture" not in skip:
+            out += tex[..., None] * amplitude
     if rng.random() < 0.35:  # uneven lighting
         xs = np.linspace(0, 1, w, dtype=np.float32)
         ys = np.linspace(0, 1, h, dtype=np.float32)
         grad = rng.uniform(-1, 1) * xs[None, :] + rng.uniform(-1, 1) * ys[:, None]
-        out *= (1.0 + rng.uniform(0.1, 0.45) * (grad - grad.mean()))[..., None]
+        gain = rng.uniform(0.1, 0.45)
+        if "lighting" not in skip:
+            out *= (1.0 + gain * (grad - grad.mean()))[..., None]
     out = np.clip(out, 0, 255).astype(np.uint8)
     if rng.random() < 0.3:  # slight rotation, bounded by the aspect ratio (see max_rotation_deg)
         limit = max_rotation_deg(w, h)
         angle = rng.uniform(-limit, limit)
-        mat = cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0)
-        out = cv2.warpAffine(out, mat, (w, h), borderMode=cv2.BORDER_REPLICATE)
+        if "rotation" not in skip:
+            mat = cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0)
+            out = cv2.warpAffine(out, mat, (w, h), borderMode=cv2.BORDER_REPLICATE)
     if rng.random() < 0.2:  # perspective
         d = 0.06 * h
         src = np.float32([[0, 0], [w, 0], [w, h], [0, h]])
         dst = src + np.float32([[rng.uniform(-d, d), rng.uniform(-d, d)] for _ in range(4)])
-        out = cv2.warpPerspective(out, cv2.getPerspectiveTransform(src, dst), (w, h),
-                                  borderMode=cv2.BORDER_REPLICATE)
+        if "perspective" not in skip:
+            out = cv2.warpPerspective(out, cv2.getPerspectiveTransform(src, dst), (w, h),
+                                      borderMode=cv2.BORDER_REPLICATE)
     if rng.random() < 0.4:
-        out = cv2.GaussianBlur(out, (0, 0), rng.uniform(0.3, 1.3))
+        sigma = rng.uniform(0.3, 1.3)
+        if "blur" not in skip:
+            out = cv2.GaussianBlur(out, (0, 0), sigma)
     if rng.random() < 0.25:  # low resolution, then upscaled
         small_h = rng.randint(11, 24)
         if small_h < h:
             small_w = max(2, int(w * small_h / h))
-            out = cv2.resize(out, (small_w, small_h), interpolation=cv2.INTER_AREA)
-            out = cv2.resize(out, (w, h), interpolation=rng.choice([cv2.INTER_LINEAR, cv2.INTER_CUBIC]))
+            up = rng.choice([cv2.INTER_LINEAR, cv2.INTER_CUBIC])
+            if "lowres" not in skip:
+                out = cv2.resize(cv2.resize(out, (small_w, small_h), interpolation=cv2.INTER_AREA), (w, h),
+                                 interpolation=up)
     if rng.random() < 0.35:
         sigma = rng.uniform(2, 18)
-        noisy = out.astype(np.float32) + np.random.default_rng(rng.getrandbits(32)).normal(0, sigma, out.shape)
-        out = np.clip(noisy, 0, 255).astype(np.uint8)
+        noise = np.random.default_rng(rng.getrandbits(32)).normal(0, sigma, out.shape)
+        if "noise" not in skip:
+            out = np.clip(out.astype(np.float32) + noise, 0, 255).astype(np.uint8)
     if rng.random() < 0.3:
-        ok, enc = cv2.imencode(".jpg", out, [cv2.IMWRITE_JPEG_QUALITY, rng.randint(15, 85)])
-        if ok:
-            out = cv2.imdecode(enc, cv2.IMREAD_UNCHANGED)
+        quality = rng.randint(15, 85)
+        if "jpeg" not in skip:
+            ok, enc = cv2.imencode(".jpg", out, [cv2.IMWRITE_JPEG_QUALITY, quality])
+            if ok:
+                out = cv2.imdecode(enc, cv2.IMREAD_UNCHANGED)
     return out
 
 
@@ -347,7 +370,11 @@ class LineSynthesizer:
 
     def __init__(self, charset: Charset, *, held_out: bool = False, seed: int = 0,
                  cfg: PreprocessConfig | None = None, long_line_share: float = 0.06,
-                 max_chars: int = 48) -> None:
+                 max_chars: int = 48, skip_degradations: frozenset[str] = frozenset()) -> None:
+        unknown = set(skip_degradations) - set(DEGRADATIONS)
+        if unknown:
+            raise ValueError(f"unknown degradations {sorted(unknown)}; known: {', '.join(DEGRADATIONS)}")
+        self.skip = frozenset(skip_degradations)
         train_fonts, held_fonts = split_fonts(available_fonts())
         self.fonts = held_fonts if held_out else train_fonts
         if not any(f.cjk for f in self.fonts) or not any(not f.cjk for f in self.fonts):
@@ -378,8 +405,8 @@ class LineSynthesizer:
             spec = self._pick_font(text)
             if spec is not None:
                 if is_plate(text) and self.rng.random() < 0.8:
-                    return render_plate(text, spec, self.rng), plate_number(text)
-                return render_line(text, spec, self.rng, self.sampler), text
+                    return render_plate(text, spec, self.rng, self.skip), plate_number(text)
+                return render_line(text, spec, self.rng, self.sampler, self.skip), text
 
     def sample(self) -> tuple[np.ndarray, str]:
         """(line  # (32, W) uint8 after the serving preprocessing, label)."""
