@@ -55,8 +55,7 @@ def ablate(model: Path, charset_path: Path, sets: dict[str, list[tuple[np.ndarra
            threads: int = 2) -> dict[str, dict]:
     """Scores of one model on each set of ``ablation_sets``."""
     rec = Recognizer(model, charset_path, intra_threads=threads)
-    return {name: score(zip(recognize_all(rec, [ln for ln, _ in lines]), [t for _, t in lines])).to_dict()
-            for name, lines in sets.items()}
+    return {name: score_lines(rec, lines) for name, lines in sets.items()}
 
 
 def real_dev_lines(root: Path) -> list[tuple[np.ndarray, str, str]]:
@@ -73,11 +72,16 @@ def recognize_all(rec: Recognizer, lines: list[np.ndarray]) -> list[str]:
     return [r.text for r in rec.recognize(lines)]
 
 
+def score_lines(rec: Recognizer, lines: list[tuple[np.ndarray, str]]) -> dict:
+    """Score of ``rec`` on (model input, text) pairs."""
+    return score(zip(recognize_all(rec, [ln for ln, _ in lines]), [t for _, t in lines])).to_dict()
+
+
 def evaluate(model: Path, charset_path: Path, synth: list[tuple[np.ndarray, str]],
              real: list[tuple[np.ndarray, str, str]], threads: int = 2) -> dict[str, dict]:
     """Scores of one model: ``held_out``, ``real_dev`` and ``real_dev_<lang>`` (where present)."""
     rec = Recognizer(model, charset_path, intra_threads=threads)
-    out = {"held_out": score(zip(recognize_all(rec, [ln for ln, _ in synth]), [t for _, t in synth])).to_dict()}
+    out = {"held_out": score_lines(rec, synth)}
     if real:
         preds = recognize_all(rec, [ln for ln, _, _ in real])
         out["real_dev"] = score(zip(preds, [t for _, t, _ in real])).to_dict()
@@ -128,8 +132,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{args.lines} held-out lines (seed {args.seed}), {len(real)} real-dev lines")
     print(to_markdown(results))
     if args.ablate:
-        sets = {"all degradations": synth, **ablation_sets(charset, args.lines, args.seed)}
-        ablations = {str(m): ablate(m, args.charset, sets, args.threads) for m in args.models}
+        sets = ablation_sets(charset, args.lines, args.seed)  # the full set is scored above already
+        ablations = {str(m): {"all degradations": results[str(m)]["held_out"],
+                              **ablate(m, args.charset, sets, args.threads)} for m in args.models}
         print(ablation_markdown(ablations))
         for name, r in results.items():
             r["ablation"] = ablations[name]
