@@ -18,6 +18,8 @@ from pathlib import Path
 
 import torch
 
+from model.export import served_weights
+
 
 def average_weights(old: dict[str, torch.Tensor], new: dict[str, torch.Tensor],
                     weight: float) -> dict[str, torch.Tensor]:
@@ -36,7 +38,7 @@ def average_checkpoints(old: Path, new: Path, out: Path, weight: float = 0.5) ->
     a = torch.load(old, map_location="cpu", weights_only=False)
     b = torch.load(new, map_location="cpu", weights_only=False)
     b.pop("optimizer", None)
-    b["ema"] = average_weights(a.get("ema", a["model"]), b.get("ema", b["model"]), weight)
+    b["ema"] = average_weights(served_weights(a), served_weights(b), weight)
     torch.save(b, out)
 
 

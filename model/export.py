@@ -17,12 +17,17 @@ from model.crnn import CRNN, INPUT_HEIGHT, TIME_STRIDE, CRNNForExport
 MODEL_DIR = Path(__file__).resolve().parent
 
 
-def load_checkpoint(path: Path) -> tuple[CRNN, dict]:
-    """The model a checkpoint serves: its weight average (``ema``) when it has one, else the raw
+def served_weights(state: dict) -> dict[str, torch.Tensor]:
+    """The weights a checkpoint serves: its weight average (``ema``) when it has one, else the raw
     weights (checkpoints from before the average was kept)."""
+    return state["ema"] if "ema" in state else state["model"]
+
+
+def load_checkpoint(path: Path) -> tuple[CRNN, dict]:
+    """The model a checkpoint serves (``served_weights``), in eval mode, and the checkpoint."""
     state = torch.load(path, map_location="cpu", weights_only=False)
     model = CRNN(**state["config"])
-    model.load_state_dict(state.get("ema", state["model"]))
+    model.load_state_dict(served_weights(state))
     return model.eval(), state
 
 
