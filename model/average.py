@@ -1,13 +1,14 @@
 """Average the served weights (``ema``) of checkpoints of the same model.
 
 Each CPU session warms the learning rate up and decays it to 1e-5 over the run, so the session
-ends are the snapshots of a cyclic schedule, and their mean reads better than any one of them
-(stochastic weight averaging, SWA). Measured with ``model.evaluate`` (600 held-out lines,
-seed 5): session 15, s191933 2.55 % int8 CER, s218756 2.47 %, their mean 2.41 %. Older
-snapshots do not help: in session 16 the equal mean of s171699, s191933 and s218756 read 2.48 %
-fp32 and with s153181 as well 2.52 %, against 2.40 % for the last two alone.
+ends are the snapshots of a cyclic schedule, and the mean of the latest ones reads better than
+each of them (stochastic weight averaging, SWA). Measured with ``model.evaluate`` (600 held-out
+lines, seed 5): session 15, s191933 2.55 % int8 CER, s218756 2.47 %, their mean 2.41 %; session
+16, s241417 2.38 %, its mean with session 15's served weights 2.32 %. Older snapshots do not
+help: in session 16 the equal mean of s171699, s191933 and s218756 read 2.48 % fp32 and with
+s153181 as well 2.52 %, against 2.40 % for the last two alone.
 
-    python -m model.average OLD.pt [OLDER.pt ...] NEW.pt --out model/ckpt/crnn_last.pt
+    python -m model.average OLD.pt [MORE.pt ...] NEW.pt --out model/ckpt/crnn_last.pt
     python -m model.average A.pt B.pt NEW.pt --weights 0.25 0.25 0.5 --out OUT.pt
 
 The output is the last checkpoint (NEW) with its ``ema`` replaced by the weighted mean (equal
