@@ -1,12 +1,14 @@
-"""Pure rules of the training side: the rotation bound of the data engine, the rate schedule."""
+"""Pure rules of the training side: the rotation bound of the data engine, the rate schedule,
+when bfloat16 is used."""
 from __future__ import annotations
 
 import math
 
 import pytest
+import torch
 
 from model.synth import max_rotation_deg
-from model.train import cosine_rate
+from model.train import cosine_rate, native_bf16
 
 
 @pytest.mark.parametrize(("width", "height"), [(40, 40), (120, 40), (300, 40), (1000, 40), (3000, 48), (1, 1)])
@@ -35,3 +37,18 @@ def test_cosine_rate_ends_and_middle() -> None:
 def test_cosine_rate_only_goes_down() -> None:
     rates = [cosine_rate(s, 0, 500, 1e-3, 1e-5) for s in range(0, 600, 7)]
     assert all(a >= b for a, b in zip(rates, rates[1:]))
+
+
+@pytest.mark.parametrize(("avx512_bf16", "amx", "native"),
+                         [(False, False, False), (True, False, True), (False, True, True), (True, True, True)])
+def test_bf16_only_where_the_cpu_has_it(monkeypatch: pytest.MonkeyPatch, avx512_bf16: bool, amx: bool,
+                                        native: bool) -> None:
+    monkeypatch.setattr(torch.cpu, "_is_avx512_bf16_supported", lambda: avx512_bf16)
+    monkeypatch.setattr(torch.cpu, "_is_amx_tile_supported", lambda: amx)
+    assert native_bf16(torch.device("cpu")) is native
+
+
+def test_bf16_on_cuda_asks_the_gpu(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(torch.cpu, "_is_avx512_bf16_supported", lambda: True)
+    monkeypatch.setattr(torch.cuda, "is_bf16_supported", lambda: False)
+    assert native_bf16(torch.device("cuda")) is False
