@@ -13,7 +13,8 @@ jitter from step to step, and the average is the better model (both are evaluate
 float32). On this 2-core CPU, which has avx512_bf16, it trained 1.9x the samples/s of float32
 (s138323, batch 16, 2 threads: 27.6 vs 50.4 samples/s on pre-rendered batches, same loss). It is
 a flag, not the default, because CPUs without native bf16 emulate it: on an AMD EPYC with AVX2
-only (session 17) a batch-16 step took 15.5 s under bf16 against 0.84 s in float32, 18x slower.
+only (session 17) a batch-16 step took 15.1 s under bf16 against 0.82 s in float32, 18x slower
+(``python -m bench.train_speed``, which times both side by side).
 So where the CPU has neither avx512_bf16 nor AMX, ``--bf16`` trains in float32 and says so in the
 log, and one resume command serves whichever machine a session gets.
 
