@@ -17,17 +17,17 @@ from pathlib import Path
 import torch
 
 from model.crnn import CRNN, TIME_STRIDE
+from model.export import load_checkpoint
 from model.session import describe_cpu
 from model.train import native_bf16
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def step_seconds(model: CRNN, batch: torch.Tensor, bf16: bool, chars: int) -> float:
+def step_seconds(model: CRNN, opt: torch.optim.Optimizer, batch: torch.Tensor, targets: torch.Tensor,
+                 bf16: bool) -> float:
     """Wall seconds of one training step on ``batch``."""
-    opt = torch.optim.AdamW(model.parameters(), lr=1e-6)
-    n = batch.shape[0]
-    targets = torch.randint(1, 100, (n, chars))
+    n, chars = targets.shape
     t0 = time.perf_counter()
     with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
         logits = model(batch)
@@ -50,17 +50,15 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     torch.manual_seed(0)
     torch.set_num_threads(args.threads)
-    state = torch.load(args.ckpt, map_location="cpu", weights_only=False)
-    model = CRNN(**state["config"])
-    model.load_state_dict(state["model"])
-    model = model.to(memory_format=torch.channels_last)
+    model = load_checkpoint(args.ckpt)[0].train().to(memory_format=torch.channels_last)
+    opt = torch.optim.AdamW(model.parameters(), lr=1e-6)
     batch = torch.rand(args.batch_size, 1, 32, args.width).contiguous(memory_format=torch.channels_last)
-    chars = args.width // TIME_STRIDE // 3
+    targets = torch.randint(1, 100, (args.batch_size, args.width // TIME_STRIDE // 3))
     times: dict[bool, list[float]] = {False: [], True: []}
     for i in range(args.steps + 1):
         for bf16 in (False, True):
-            seconds = step_seconds(model, batch, bf16, chars)
-            if i:  # the first round warms up oneDNN's kernels for both
+            seconds = step_seconds(model, opt, batch, targets, bf16)
+            if i:  # the first round warms up oneDNN's kernels and AdamW's state for both
                 times[bf16].append(seconds)
     fp32, bf16 = statistics.median(times[False]), statistics.median(times[True])
     print(f"{describe_cpu()}; native bf16: {native_bf16(torch.device('cpu'))}; "

@@ -13,8 +13,8 @@ jitter from step to step, and the average is the better model (both are evaluate
 float32). On this 2-core CPU, which has avx512_bf16, it trained 1.9x the samples/s of float32
 (s138323, batch 16, 2 threads: 27.6 vs 50.4 samples/s on pre-rendered batches, same loss). It is
 a flag, not the default, because CPUs without native bf16 emulate it: on an AMD EPYC with AVX2
-only (session 17) a batch-16 step took 15.1 s under bf16 against 0.82 s in float32, 18x slower
-(``python -m bench.train_speed``, which times both side by side).
+only (session 17) a batch-16 step took 14.8-15.1 s under bf16 against 0.82-0.90 s in float32,
+16-18x slower (two runs of ``python -m bench.train_speed``, which times both side by side).
 So where the CPU has neither avx512_bf16 nor AMX, ``--bf16`` trains in float32 and says so in the
 log, and one resume command serves whichever machine a session gets.
 
@@ -192,7 +192,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--bf16", action="store_true",
                         help="run the forward pass under bfloat16 autocast (CTC loss stays float32); "
                              "1.9x samples/s on a CPU with avx512_bf16/AMX; ignored (float32, with "
-                             "a warning) on one without, where emulation is 18x slower")
+                             "a warning) on one without, where emulation is 16-18x slower")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
 
@@ -203,7 +203,7 @@ def main(argv: list[str] | None = None) -> int:
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
     bf16 = args.bf16 and native_bf16(device)
     if args.bf16 and not bf16:
-        log.warning("--bf16 ignored: this %s has no native bfloat16 (emulated it is ~18x slower); "
+        log.warning("--bf16 ignored: this %s has no native bfloat16 (emulated it is 16-18x slower); "
                     "training in float32", device.type)
     charset = Charset.load(args.charset)
     model = CRNN(charset.num_classes).to(device)
